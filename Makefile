@@ -1,0 +1,60 @@
+# Agora 1540 — the two commands: `make run` and `make test`.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+FLASK  := $(VENV)/bin/flask --app wsgi
+PYTEST := $(VENV)/bin/pytest
+export AGORA_ENV ?= development
+
+.PHONY: run test test-sqlite test-postgres setup venv translations system-deps db lint bench vendor clean
+
+run: setup db
+	@$(FLASK) seed-demo --if-empty
+	@echo "Serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
+	@$(FLASK) run --host 127.0.0.1 --port 5000
+
+setup: venv translations
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+translations: venv
+	@$(VENV)/bin/pybabel compile --use-fuzzy -q -d app/translations 2>/dev/null || true
+
+system-deps:
+	@bash scripts/system_deps.sh
+
+db: setup
+	@mkdir -p instance
+	@$(FLASK) db upgrade
+	@$(FLASK) geography load
+
+test: system-deps setup
+	@$(MAKE) --no-print-directory test-sqlite
+	@$(MAKE) --no-print-directory test-postgres
+
+test-sqlite:
+	@echo "== tests on SQLite =="
+	AGORA_ENV=testing TEST_DATABASE_URL= $(PYTEST) -q -p no:cacheprovider $(PYTEST_ARGS)
+
+test-postgres:
+	@url="$$($(PY) scripts/pg_test_url.py)"; \
+	if [ -z "$$url" ]; then echo "== PostgreSQL not available: skipped =="; exit 0; fi; \
+	echo "== tests on PostgreSQL ($$url) =="; \
+	AGORA_ENV=testing TEST_DATABASE_URL="$$url" $(PYTEST) -q -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: setup
+	@$(VENV)/bin/ruff check app tests bench config.py wsgi.py
+
+vendor:
+	@python3 scripts/vendor.py
+
+bench: setup
+	@$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3* instance/mail

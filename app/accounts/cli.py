@@ -1,0 +1,8 @@
+"""``flask create-admin``."""
+
+import click
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    pass

@@ -1,0 +1,166 @@
+"""Accounts: users, organisations, memberships and scoped role grants."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import Base, TimestampMixin, utcnow
+
+
+class Role:
+    ADMIN = "admin"
+    MODERATOR = "moderator"
+    AUTHOR = "author"
+    FOCAL_POINT = "focal_point"
+    ALL = (ADMIN, MODERATOR, AUTHOR, FOCAL_POINT)
+
+
+class Scope:
+    GLOBAL = "global"
+    CONSULTATION = "consultation"
+    COUNTRY = "country"
+    REGION = "region"
+    ALL = (GLOBAL, CONSULTATION, COUNTRY, REGION)
+
+
+# Which scopes each role may carry.
+ROLE_SCOPES = {
+    Role.ADMIN: (Scope.GLOBAL,),
+    Role.MODERATOR: (Scope.GLOBAL, Scope.CONSULTATION),
+    Role.AUTHOR: (Scope.COUNTRY,),
+    Role.FOCAL_POINT: (Scope.REGION, Scope.COUNTRY),
+}
+
+
+class OrganisationKind:
+    NGO = "ngo"
+    ACADEMIA = "academia"
+    THINK_TANK = "think_tank"
+    INDUSTRY = "industry"
+    PROFESSIONAL_BODY = "professional_body"
+    INTERNATIONAL = "international_organisation"
+    GOVERNMENT = "government"
+    OTHER = "other"
+    ALL = (NGO, ACADEMIA, THINK_TANK, INDUSTRY, PROFESSIONAL_BODY, INTERNATIONAL, GOVERNMENT, OTHER)
+
+
+class User(TimestampMixin, Base):
+    __tablename__ = "user"
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    BANNED = "banned"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    email_verified_at: Mapped[datetime | None]
+    preferred_language: Mapped[str | None] = mapped_column(String(8))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    status: Mapped[str] = mapped_column(String(16), default=ACTIVE, server_default=ACTIVE)
+    # Bumped by logout, password change and suspension: every session that
+    # carries an older generation is refused.
+    session_generation: Mapped[int] = mapped_column(default=1, server_default="1")
+    last_login_at: Mapped[datetime | None]
+    is_demo: Mapped[bool] = mapped_column(default=False, server_default="0")
+
+    grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="user", foreign_keys="RoleGrant.user_id", cascade="all, delete-orphan"
+    )
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    __table_args__ = (Index("uq_user_email_lower", func.lower(email), unique=True),)
+
+    # Flask-Login protocol
+    is_anonymous = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.ACTIVE
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_generation}"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class Organisation(TimestampMixin, Base):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    country_code: Mapped[str | None] = mapped_column(ForeignKey("country.code"), index=True)
+    website: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    verified_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="organisation", cascade="all, delete-orphan")
+
+    __table_args__ = (Index("uq_organisation_name_lower", func.lower(name), unique=True),)
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.name}>"
+
+
+class Membership(TimestampMixin, Base):
+    __tablename__ = "membership"
+
+    MEMBER = "member"
+    REPRESENTATIVE = "representative"
+    PENDING = "pending"
+    ACTIVE = "active"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16), default=MEMBER)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    decided_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    organisation: Mapped[Organisation] = relationship(back_populates="memberships")
+
+    __table_args__ = (UniqueConstraint("user_id", "organisation_id"),)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.ACTIVE
+
+
+class RoleGrant(Base):
+    __tablename__ = "role_grant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    scope_type: Mapped[str] = mapped_column(String(16))
+    # Country code, region code or consultation id as text; "" for global.
+    scope_key: Mapped[str] = mapped_column(String(32), default="")
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
+
+    __table_args__ = (UniqueConstraint("user_id", "role", "scope_type", "scope_key"),)
+
+    def __repr__(self) -> str:
+        return f"<RoleGrant {self.role} {self.scope_type}:{self.scope_key} user={self.user_id}>"

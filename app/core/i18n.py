@@ -1,0 +1,80 @@
+"""Locale and time-zone selection, Babel formatting helpers for templates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel import Locale
+from flask import Flask, current_app, g, request
+from flask_babel import format_datetime, format_timedelta
+from flask_login import current_user
+
+from app.core.db import utcnow
+
+LOCALE_COOKIE = "agora_lang"
+RTL_LANGUAGES = {"ar", "he", "fa", "ur"}
+LANGUAGE_NAMES = {  # each language named in itself, for the switcher
+    "en": "English",
+    "fr": "Français",
+    "es": "Español",
+    "ru": "Русский",
+    "ar": "العربية",
+    "zh": "中文",
+}
+
+
+def select_locale() -> str:
+    """User setting → explicit choice (cookie) → Accept-Language → English."""
+    languages = current_app.config["LANGUAGES"]
+    forced = g.get("force_locale")
+    if forced in languages:
+        return forced
+    user_lang = getattr(current_user, "preferred_language", None) if current_user else None
+    if user_lang in languages:
+        return user_lang
+    if request:
+        cookie = request.cookies.get(LOCALE_COOKIE)
+        if cookie in languages:
+            return cookie
+        best = request.accept_languages.best_match(languages)
+        if best:
+            return best
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    tz = getattr(current_user, "timezone", None) if current_user else None
+    return tz or current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def text_direction(locale: str) -> str:
+    return "rtl" if locale.split("_")[0] in RTL_LANGUAGES else "ltr"
+
+
+def when(value: datetime | None, fmt: str = "medium") -> str:
+    """Absolute date and time in the viewer's language and zone."""
+    if value is None:
+        return ""
+    return format_datetime(value, fmt)
+
+
+def relative(value: datetime | None) -> str:
+    """'in 3 days' / '2 hours ago' in the viewer's language."""
+    if value is None:
+        return ""
+    return format_timedelta(value - utcnow(), add_direction=True, threshold=1.0)
+
+
+def init_app(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    app.jinja_env.globals.update(
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        text_direction=lambda: text_direction(str(get_locale())),
+        current_locale=lambda: str(get_locale()),
+    )
+    app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["relative"] = relative
+    app.jinja_env.filters["language_name"] = lambda code: Locale.parse(code).get_display_name(
+        str(get_locale())
+    ) if code else ""

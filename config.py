@@ -1,0 +1,162 @@
+"""Configuration, read from environment variables once, validated at start-up.
+
+This is the only module that reads the environment. Everything else reads
+``current_app.config``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name)
+    if raw is None:
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "production"
+    DEBUG = False
+    TESTING = False
+
+    SECRET_KEY = _env("SECRET_KEY")
+    DATABASE_URL = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'agora.sqlite3'}")
+    DATABASE_ECHO = _env_bool("DATABASE_ECHO", False)
+    REDIS_URL = _env("REDIS_URL")
+    BASE_URL = _env("BASE_URL", "http://127.0.0.1:5000")
+
+    # Sessions: server-checked generation, idle and absolute time-outs.
+    SESSION_COOKIE_NAME = "agora_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=_env_int("SESSION_IDLE_MINUTES", 60))
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=_env_int("SESSION_ABSOLUTE_HOURS", 12))
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=_env_int("SESSION_ABSOLUTE_HOURS", 12))
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = 3600 * 8
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_MB", 25) * 1024 * 1024
+    SEND_HSTS = True
+
+    # Tokens sent by e-mail.
+    EMAIL_VERIFY_MAX_AGE = timedelta(days=2)
+    PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
+
+    # Mail: with no MAIL_SERVER, messages are written as .eml files.
+    MAIL_SERVER = _env("MAIL_SERVER")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USERNAME = _env("MAIL_USERNAME")
+    MAIL_PASSWORD = _env("MAIL_PASSWORD")
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)  # STARTTLS
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)  # implicit TLS
+    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 20)
+    MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Agora 1540 <no-reply@agora1540.invalid>")
+    MAIL_DIR = INSTANCE_DIR / "mail"
+    OUTBOX_MAX_ATTEMPTS = _env_int("OUTBOX_MAX_ATTEMPTS", 8)
+    OUTBOX_SEND_AFTER_COMMIT = _env_bool("OUTBOX_SEND_AFTER_COMMIT", False)
+
+    # Rate limits (Flask-Limiter): memory by default, Redis when REDIS_URL is set.
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_LOGIN = _env("RATELIMIT_LOGIN", "10 per 15 minutes")
+    RATELIMIT_REGISTER = _env("RATELIMIT_REGISTER", "5 per hour")
+    RATELIMIT_RESET = _env("RATELIMIT_RESET", "5 per hour")
+
+    # Languages: the six UN languages.
+    LANGUAGES = ("en", "fr", "es", "ru", "ar", "zh")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+
+    # argon2id parameters (argon2-cffi's RFC 9106 low-memory profile by default).
+    ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)
+    ARGON2_MEMORY_COST = _env_int("ARGON2_MEMORY_COST", 65536)
+    ARGON2_PARALLELISM = _env_int("ARGON2_PARALLELISM", 4)
+
+    PASSWORD_MIN_LENGTH = 12
+    PASSWORD_MAX_LENGTH = 256
+    COMMON_PASSWORDS_FILE = BASE_DIR / "data" / "common_passwords.txt"
+    DATA_DIR = BASE_DIR / "data"
+
+    @classmethod
+    def validate(cls) -> None:
+        if not cls.SECRET_KEY:
+            raise ConfigError("SECRET_KEY is not set: set the SECRET_KEY environment variable")
+        if cls.MAIL_USE_TLS and cls.MAIL_USE_SSL:
+            raise ConfigError("MAIL_USE_TLS and MAIL_USE_SSL are exclusive: set only one")
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    DEBUG = True
+    SECRET_KEY = _env("SECRET_KEY", "development-only-not-secret")
+    SESSION_COOKIE_SECURE = False
+    SEND_HSTS = False
+    OUTBOX_SEND_AFTER_COMMIT = _env_bool("OUTBOX_SEND_AFTER_COMMIT", True)
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-only-not-secret"
+    DATABASE_URL = _env("TEST_DATABASE_URL", "sqlite://")
+    SESSION_COOKIE_SECURE = False
+    SEND_HSTS = False
+    WTF_CSRF_ENABLED = False  # the CSRF test turns it back on
+    RATELIMIT_ENABLED = False  # the rate-limit test turns it back on
+    MAIL_SERVER = None
+    OUTBOX_SEND_AFTER_COMMIT = False
+    # Cheap hashing keeps the suite fast; production parameters are tested separately.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    ARGON2_PARALLELISM = 1
+
+
+class ProductionConfig(Config):
+    pass
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    name = _env("AGORA_ENV", "production")
+    if name not in CONFIGS:
+        raise ConfigError(f"AGORA_ENV must be one of {', '.join(CONFIGS)}, got {name!r}")
+    return CONFIGS[name]

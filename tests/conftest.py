@@ -1,0 +1,199 @@
+"""Test set-up: one app and one migrated database per run, a rolled-back
+transaction per test (SQLAlchemy 2's "join a session into an external
+transaction" recipe), and a real SMTP server on loopback.
+
+Database: TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1/test)
+or, by default, a SQLite file in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, text
+
+from app import create_app
+from app.core.db import db, make_engine
+from config import TestingConfig
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def _reset_database(url: str) -> None:
+    if url.startswith("postgresql"):
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return _database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
+    _reset_database(database_url)
+    app = create_app(
+        TestingConfig,
+        DATABASE_URL=database_url,
+        MAIL_DIR=tmp_path_factory.mktemp("mail"),
+        UPLOAD_DIR=tmp_path_factory.mktemp("uploads"),
+    )
+    with app.app_context():
+        from alembic import command
+
+        from app.core.cli import alembic_config
+        from app.geography.services import load_geography
+
+        command.upgrade(alembic_config(), "head")
+        load_geography(db.session, Path(app.config["DATA_DIR"]))
+        db.session.commit()
+        db.session.close()
+    yield app
+    db.engine.dispose()
+
+
+@pytest.fixture()
+def connection(app):
+    """One transaction per test, rolled back at the end."""
+    conn = db.engine.connect()
+    outer = conn.begin()
+    db.sessionmaker.configure(bind=conn, join_transaction_mode="create_savepoint")
+    try:
+        yield conn
+    finally:
+        db.sessionmaker.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")
+        if outer.is_active:
+            outer.rollback()
+        conn.close()
+
+
+@pytest.fixture()
+def session(app, connection):
+    """The app-context session, inside the test's transaction."""
+    with app.app_context():
+        yield db.session
+
+
+@pytest.fixture()
+def client(app, connection):
+    return app.test_client()
+
+
+@pytest.fixture()
+def query_counter(app):
+    """Counts SQL statements: ``with query_counter() as counter: ...; counter.count``."""
+
+    @dataclass
+    class Counter:
+        statements: list[str] = field(default_factory=list)
+
+        @property
+        def count(self) -> int:
+            return len(self.statements)
+
+    class _Context:
+        def __enter__(self) -> Counter:
+            self.counter = Counter()
+            event.listen(db.engine, "before_cursor_execute", self._hook)
+            return self.counter
+
+        def _hook(self, conn, cursor, statement, *args):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+                self.counter.statements.append(statement)
+
+        def __exit__(self, *exc):
+            event.remove(db.engine, "before_cursor_execute", self._hook)
+
+    return _Context
+
+
+# --- e-mail ------------------------------------------------------------------
+
+class MailCatcher:
+    """Collects messages received by the loopback SMTP server."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.refuse: set[str] = set()
+        self._lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refuse:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        msg = message_from_bytes(envelope.content, policy=policy.default)
+        with self._lock:
+            self.messages.append(msg)
+        return "250 Message accepted for delivery"
+
+    def clear(self) -> None:
+        with self._lock:
+            self.messages.clear()
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in m["To"]]
+
+    @staticmethod
+    def text_of(message: EmailMessage) -> str:
+        return message.get_body(("plain",)).get_content()
+
+    @classmethod
+    def links_in(cls, message: EmailMessage) -> list[str]:
+        return re.findall(r"https?://\S+", cls.text_of(message))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[MailCatcher, int]]:
+    from aiosmtpd.controller import Controller
+
+    catcher = MailCatcher()
+    port = _free_port()
+    controller = Controller(catcher, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield catcher, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture()
+def mail(app, smtp_server):
+    """Point the app at the loopback SMTP server for this test."""
+    catcher, port = smtp_server
+    catcher.clear()
+    catcher.refuse.clear()
+    saved = {k: app.config[k] for k in ("MAIL_SERVER", "MAIL_PORT")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    try:
+        yield catcher
+    finally:
+        app.config.update(saved)
