@@ -12,6 +12,7 @@ import os
 import re
 import socket
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -125,6 +126,26 @@ def query_counter(app):
             event.remove(db.engine, "before_cursor_execute", self._hook)
 
     return _Context
+
+
+@pytest.fixture()
+def scratch_url(tmp_path):
+    """A database of its own: a SQLite file, or a fresh PostgreSQL database."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base or not base.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+        return
+    name = f"agora_mig_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base.rsplit("/", 1)[0] + "/postgres").execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
 
 
 # --- e-mail ------------------------------------------------------------------

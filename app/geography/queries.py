@@ -14,6 +14,8 @@ from app.geography.models import Obligation, Region
 
 # ISO 3166 names that the platform shows differently (see data file notes).
 NAME_OVERRIDES = {"EH": "Sahrawi Republic"}
+# The fictional States of the demo world (data/demo_states.yaml), user-assigned codes.
+DEMO_STATES = {"XV": "Republic of Valdoria", "XM": "Federated Isles of Meridia", "XO": "Republic of Ostrana"}
 
 
 @lru_cache(maxsize=16)
@@ -29,6 +31,8 @@ def country_name(code: str | None, locale: str | None = None) -> str:
     if not code:
         return ""
     locale = locale or str(get_locale() or "en")
+    if code in DEMO_STATES:
+        return DEMO_STATES[code]
     if code in NAME_OVERRIDES and locale.startswith("en"):
         return NAME_OVERRIDES[code]
     name = _territories(locale).get(code)

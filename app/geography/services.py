@@ -110,3 +110,18 @@ def load_geography(session: Session, data_dir: Path) -> LoadReport:
     regions, memberships = load_regions(session, _read_yaml(data_dir / REGIONS_FILE))
     obligations = load_obligations(session, _read_yaml(data_dir / OBLIGATIONS_FILE))
     return LoadReport(countries, regions, memberships, obligations)
+
+
+def load_demo_states(session: Session, path) -> list[str]:
+    """Add the fictional demo States and their regional memberships (idempotent)."""
+    with open(path, encoding="utf-8") as fh:
+        states = yaml.safe_load(fh)["states"]
+    for state in states:
+        if session.get(Country, state["code"]) is None:
+            session.add(Country(code=state["code"], alpha3=state["alpha3"]))
+        session.flush()
+        for region in state["regions"]:
+            if session.get(Region, region) and session.get(RegionMember, (region, state["code"])) is None:
+                session.add(RegionMember(region_code=region, country_code=state["code"]))
+    session.flush()
+    return [s["code"] for s in states]

@@ -177,8 +177,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_membership_user_id'), ['user_id'], unique=False)
 
 
+    if op.get_bind().dialect.name == "postgresql":
+        # The audit log is append-only: no role that the application uses may
+        # change or remove an entry. (Superusers can disable the trigger; the
+        # hash chain still shows the change.)
+        op.execute("""
+            CREATE FUNCTION audit_entry_refuse_change() RETURNS trigger AS $$
+            BEGIN
+                RAISE EXCEPTION 'audit_entry is append-only (% refused)', TG_OP;
+            END;
+            $$ LANGUAGE plpgsql
+        """)
+        op.execute("""
+            CREATE TRIGGER audit_entry_append_only
+            BEFORE UPDATE OR DELETE ON audit_entry
+            FOR EACH ROW EXECUTE FUNCTION audit_entry_refuse_change()
+        """)
+
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS audit_entry_append_only ON audit_entry")
+        op.execute("DROP FUNCTION IF EXISTS audit_entry_refuse_change()")
     with op.batch_alter_table('membership', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_membership_user_id'))
         batch_op.drop_index(batch_op.f('ix_membership_organisation_id'))
