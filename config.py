@@ -87,6 +87,8 @@ class Config:
     MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Agora 1540 <no-reply@agora1540.invalid>")
     MAIL_DIR = INSTANCE_DIR / "mail"
     OUTBOX_MAX_ATTEMPTS = _env_int("OUTBOX_MAX_ATTEMPTS", 8)
+    # A worker that dies mid-send leaves its rows leased; another takes them after this.
+    OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 300)
     OUTBOX_SEND_AFTER_COMMIT = _env_bool("OUTBOX_SEND_AFTER_COMMIT", False)
 
     # Rate limits (Flask-Limiter): memory by default, Redis when REDIS_URL is set.
@@ -109,6 +111,10 @@ class Config:
     PASSWORD_MAX_LENGTH = 256
     COMMON_PASSWORDS_FILE = BASE_DIR / "data" / "common_passwords.txt"
     DATA_DIR = BASE_DIR / "data"
+
+    # Consultation attachments: outside static/, served only through a view.
+    UPLOAD_DIR = Path(_env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads")))
+    ATTACHMENT_MAX_BYTES = _env_int("ATTACHMENT_MAX_MB", 20) * 1024 * 1024
 
     @classmethod
     def validate(cls) -> None:

@@ -8,13 +8,14 @@ instance/mail/ with their links in the log (development).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import smtplib
 import ssl
 import uuid
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid, parseaddr
+from email.utils import formataddr, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +29,10 @@ from app.core.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
 TEMPORARY_SMTP_CODES = range(400, 500)
 
 
-class PermanentFailure(Exception):
+class PermanentSendError(Exception):
     pass
 
 
@@ -76,14 +76,20 @@ def queue_email(
     return message
 
 
+def message_id_for(row: OutboxMessage, sender: str) -> str:
+    """Deterministic, so a resend after a lost commit carries the same Message-ID."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "agora1540.invalid"
+    digest = hashlib.sha256(row.dedupe_key.encode()).hexdigest()[:16]
+    return f"<outbox-{row.id}-{digest}@{domain}>"
+
+
 def build_message(row: OutboxMessage, sender: str) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = sender
     name, addr = parseaddr(_clean_header(row.to_address))
     msg["To"] = formataddr((name, addr))
     msg["Subject"] = _clean_header(row.subject)
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "agora1540.invalid"
-    msg["Message-ID"] = row.message_id or make_msgid(idstring=f"outbox-{row.id}", domain=domain)
+    msg["Message-ID"] = row.message_id or message_id_for(row, sender)
     msg.set_content(row.body_text)
     if row.body_html:
         msg.add_alternative(row.body_html, subtype="html")
@@ -107,11 +113,11 @@ def _send_smtp(msg: EmailMessage, config: dict[str, Any]) -> None:
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             if all(code >= 500 for code in codes):
-                raise PermanentFailure(f"recipient refused: {exc.recipients}") from exc
+                raise PermanentSendError(f"recipient refused: {exc.recipients}") from exc
             raise
         except smtplib.SMTPResponseException as exc:
             if exc.smtp_code >= 500:
-                raise PermanentFailure(f"{exc.smtp_code} {exc.smtp_error!r}") from exc
+                raise PermanentSendError(f"{exc.smtp_code} {exc.smtp_error!r}") from exc
             raise
 
 
@@ -147,11 +153,12 @@ def claim_due(session: Session, limit: int = 50) -> list[OutboxMessage]:
     # On SQLite the conditional UPDATE is the claim: a row whose lease another
     # worker took in between is not matched again.
     token = uuid.uuid4().hex
+    lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(ids))
         .where(or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now))
-        .values(lease_until=now + LEASE, lease_token=token)
+        .values(lease_until=now + lease, lease_token=token)
         .execution_options(synchronize_session=False)
     )
     rows = list(
@@ -162,15 +169,27 @@ def claim_due(session: Session, limit: int = 50) -> list[OutboxMessage]:
             .order_by(OutboxMessage.id)
         )
     )
-    # Message-IDs are fixed before sending, so a resend after a lost commit
-    # carries the same Message-ID.
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "agora1540.invalid"
     for row in rows:
         if row.message_id is None:
-            row.message_id = make_msgid(idstring=f"outbox-{row.id}", domain=domain)
+            row.message_id = message_id_for(row, sender)
     session.commit()
     return rows
+
+
+def _still_ours(session: Session, row: OutboxMessage) -> bool:
+    """Renew this row's lease just before sending; False if another worker took it."""
+    lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row.id)
+        .where(OutboxMessage.lease_token == row.lease_token)
+        .where(OutboxMessage.status == OutboxMessage.PENDING)
+        .values(lease_until=utcnow() + lease)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount == 1
 
 
 def deliver_due(session: Session, limit: int = 50) -> dict[str, int]:
@@ -178,6 +197,8 @@ def deliver_due(session: Session, limit: int = 50) -> dict[str, int]:
     config = current_app.config
     counts = {"sent": 0, "retry": 0, "dead": 0}
     for row in claim_due(session, limit):
+        if not _still_ours(session, row):
+            continue
         msg = build_message(row, config["MAIL_DEFAULT_SENDER"])
         row.attempts += 1
         try:
@@ -185,7 +206,7 @@ def deliver_due(session: Session, limit: int = 50) -> dict[str, int]:
                 _send_smtp(msg, config)
             else:
                 _write_eml(msg, Path(config["MAIL_DIR"]), row.id)
-        except PermanentFailure as exc:
+        except PermanentSendError as exc:
             row.status, row.last_error, row.lease_until = OutboxMessage.DEAD, str(exc)[:2000], None
             counts["dead"] += 1
         except (OSError, smtplib.SMTPException) as exc:
