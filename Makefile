@@ -5,7 +5,7 @@ FLASK  := $(VENV)/bin/flask --app wsgi
 PYTEST := $(VENV)/bin/pytest
 export AGORA_ENV ?= development
 
-.PHONY: run test test-sqlite test-postgres setup venv translations system-deps db lint bench vendor clean
+.PHONY: run test test-sqlite test-postgres setup venv translations messages system-deps db lint bench vendor clean
 
 run: setup db
 	@$(FLASK) seed-demo --if-empty
@@ -24,6 +24,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 translations: venv
 	@$(VENV)/bin/pybabel compile --use-fuzzy -q -d app/translations 2>/dev/null || true
+
+# Extract the strings of app/ and templates/ into messages.pot, merge it into
+# every catalogue and report what is left to translate.
+messages: venv
+	@$(PY) scripts/i18n.py messages
 
 system-deps:
 	@bash scripts/system_deps.sh
@@ -53,8 +58,11 @@ lint: setup
 vendor:
 	@python3 scripts/vendor.py
 
+# 10^4 comments on SQLite, and on PostgreSQL too when DATABASE_URL points to one
+# (in a database of its own, agora_bench). Not part of `make test`. Needs wrk.
 bench: setup
-	@$(PY) -m bench.run
+	@bash scripts/system_deps.sh bench
+	@$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3* instance/mail

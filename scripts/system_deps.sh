@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages the project needs: Chromium for browser tests, fonts and
 # Pango for WeasyPrint PDFs (CJK included). Installs only what is missing.
+# `bash scripts/system_deps.sh bench` installs the benchmark tools instead (wrk),
+# which `make test` never needs.
 set -euo pipefail
 packages=(chromium fonts-dejavu-core fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext)
+if [ "${1:-}" = "bench" ]; then
+  packages=(wrk)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -70,19 +70,20 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
         db.session.commit()
         db.session.close()
     yield app
-    db.engine.dispose()
+    db.state(app).engine.dispose()
 
 
 @pytest.fixture()
 def connection(app):
     """One transaction per test, rolled back at the end."""
-    conn = db.engine.connect()
+    state = db.state(app)
+    conn = state.engine.connect()
     outer = conn.begin()
-    db.sessionmaker.configure(bind=conn, join_transaction_mode="create_savepoint")
+    state.sessionmaker.configure(bind=conn, join_transaction_mode="create_savepoint")
     try:
         yield conn
     finally:
-        db.sessionmaker.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")
+        state.sessionmaker.configure(bind=state.engine, join_transaction_mode="conservative_savepoint")
         if outer.is_active:
             outer.rollback()
         conn.close()
@@ -115,7 +116,7 @@ def query_counter(app):
     class _Context:
         def __enter__(self) -> Counter:
             self.counter = Counter()
-            event.listen(db.engine, "before_cursor_execute", self._hook)
+            event.listen(db.state(app).engine, "before_cursor_execute", self._hook)
             return self.counter
 
         def _hook(self, conn, cursor, statement, *args):
@@ -123,7 +124,7 @@ def query_counter(app):
                 self.counter.statements.append(statement)
 
         def __exit__(self, *exc):
-            event.remove(db.engine, "before_cursor_execute", self._hook)
+            event.remove(db.state(app).engine, "before_cursor_execute", self._hook)
 
     return _Context
 

@@ -56,6 +56,15 @@ def start_session(user, now: datetime | None = None) -> None:
     session.permanent = True
 
 
+def renew_session(user) -> None:
+    """A new session for the same sign-in (after a password change bumped the
+    generation): the absolute time-out still counts from the original login."""
+    login_at = session.get(LOGIN_AT)
+    start_session(user)
+    if login_at is not None:
+        session[LOGIN_AT] = login_at
+
+
 def end_session() -> None:
     logout_user()
     session.clear()

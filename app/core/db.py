@@ -60,6 +60,9 @@ class TimestampMixin:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the driver, decide when transactions begin, so that
+    # SAVEPOINTs nest properly (the pysqlite recipe in SQLAlchemy's docs).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -68,8 +71,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
 def make_engine(url: str, echo: bool = False) -> Engine:
-    kwargs: dict[str, Any] = {"echo": echo, "future": True}
+    kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False}
     else:
@@ -77,21 +84,43 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
-class Database:
-    """Holds the engine and hands out one session per application context."""
+class _State:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessionmaker: sessionmaker[Session] = sessionmaker(bind=engine, expire_on_commit=False)
 
-    def __init__(self) -> None:
-        self.engine: Engine | None = None
-        self.sessionmaker: sessionmaker[Session] = sessionmaker(expire_on_commit=False)
+
+class Database:
+    """Engine and session factory per application; one session per app context.
+
+    ``db.engine``, ``db.sessionmaker`` and ``db.session`` refer to the current
+    application's, so several apps (tests) can live in one process.
+    """
 
     def init_app(self, app: Flask) -> None:
-        self.engine = make_engine(app.config["DATABASE_URL"], app.config.get("DATABASE_ECHO", False))
-        self.sessionmaker.configure(bind=self.engine)
-        app.extensions["agora_db"] = self
+        engine = make_engine(app.config["DATABASE_URL"], app.config.get("DATABASE_ECHO", False))
+        app.extensions["agora_db"] = _State(engine)
         app.teardown_appcontext(self._close_session)
+
+    @staticmethod
+    def state(app: Flask | None = None) -> _State:
+        return (app or current_app).extensions["agora_db"]
+
+    @property
+    def engine(self) -> Engine:
+        return self.state().engine
+
+    @engine.setter
+    def engine(self, value: Engine) -> None:
+        self.state().engine = value
+
+    @property
+    def sessionmaker(self) -> sessionmaker[Session]:
+        return self.state().sessionmaker
 
     @property
     def session(self) -> Session:
@@ -106,12 +135,9 @@ class Database:
 
     @property
     def dialect(self) -> str:
-        assert self.engine is not None
         return self.engine.dialect.name
 
 
 db = Database()
 
 
-def get_db() -> Database:
-    return current_app.extensions["agora_db"]

@@ -117,9 +117,9 @@ def init_app(app: Flask) -> None:
             return http_error(exc)
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         try:
-            from app.core.db import get_db
+            from app.core.db import db
 
-            get_db().session.rollback()
+            db.session.rollback()
         except Exception:  # noqa: BLE001 - the page must still render
             pass
         return _render(500)

@@ -249,7 +249,7 @@ def init_app(app: Any) -> None:
 
     from app.core.db import db
 
-    event.listen(db.sessionmaker, "before_flush", _note_new_mail)
+    event.listen(db.state(app).sessionmaker, "before_flush", _note_new_mail)
 
     @app.after_request
     def _send_after_commit(response: Any) -> Any:

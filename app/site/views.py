@@ -14,7 +14,12 @@ bp = Blueprint("site", __name__)
 @bp.get("/")
 @public
 def home():
-    return render_template("site/home.html")
+    from flask_login import current_user
+
+    from app.consultations.queries import closing_soon
+    from app.core.db import db
+
+    return render_template("site/home.html", closing_soon=closing_soon(db.session, current_user))
 
 
 @bp.get("/about")

@@ -1,0 +1,2 @@
+"""Threaded discussion on draft measures: comments, replies, revisions,
+supports, follows and in-app notifications."""

@@ -1,0 +1,90 @@
+"""Full-text search over consultation titles, summaries and section text.
+
+One shadow table, ``consultation_fts`` (the _fts suffix keeps Alembic's
+autogenerate away from it), created by migration 0002:
+
+* SQLite: an FTS5 virtual table (``rowid`` = consultation id, porter stemming);
+* PostgreSQL: a table with a ``tsvector`` column and a GIN index.
+
+The service layer keeps it current through ``index_consultation`` whenever a
+title, summary or published version changes. ``matching_ids`` is the one
+search function: it returns a subquery of consultation ids for the filters
+in queries.py. User input never reaches the query syntax: every term is
+quoted (FTS5) or parsed by ``websearch_to_tsquery`` (PostgreSQL), which
+never raises on odd input.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import Integer, bindparam, text
+from sqlalchemy.orm import Session
+
+from app.consultations.diff import html_to_text
+
+MAX_QUERY_LENGTH = 200
+MAX_TERMS = 12
+_TERM = re.compile(r"\w+", re.UNICODE)
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def clean_query(raw: str | None) -> str:
+    """Drop NULs and control characters, cap the length."""
+    raw = (raw or "")[:MAX_QUERY_LENGTH]
+    return "".join(ch for ch in raw if ch.isprintable() or ch == " ").strip()
+
+
+def fts5_query(raw: str) -> str:
+    """Each word becomes a quoted FTS5 string; all must match. Empty if no words."""
+    terms = _TERM.findall(raw)[:MAX_TERMS]
+    return " ".join('"' + term.replace('"', '""') + '"' for term in terms)
+
+
+def document_of(consultation: Any) -> tuple[str, str, str]:
+    version = consultation.current_version
+    sections = version.sections if version is not None else []
+    body = "\n".join(f"{s.number} {s.heading}\n{html_to_text(s.body_html)}" for s in sections)
+    return consultation.title, html_to_text(consultation.summary_html), body
+
+
+def index_consultation(session: Session, consultation: Any) -> None:
+    """Replace the consultation's row in the search index."""
+    title, summary, body = document_of(consultation)
+    remove_from_index(session, consultation.id)
+    if _dialect(session) == "postgresql":
+        session.execute(
+            text("INSERT INTO consultation_fts (consultation_id, document) VALUES (:id, "
+                 "setweight(to_tsvector('english', :title), 'A') || setweight(to_tsvector('english', :summary), 'B')"
+                 " || setweight(to_tsvector('english', :body), 'C'))"),
+            {"id": consultation.id, "title": title, "summary": summary, "body": body},
+        )
+    else:
+        session.execute(
+            text("INSERT INTO consultation_fts (rowid, title, summary, body) VALUES (:id, :title, :summary, :body)"),
+            {"id": consultation.id, "title": title, "summary": summary, "body": body},
+        )
+
+
+def remove_from_index(session: Session, consultation_id: int) -> None:
+    if _dialect(session) == "postgresql":
+        session.execute(text("DELETE FROM consultation_fts WHERE consultation_id = :id"), {"id": consultation_id})
+    else:
+        session.execute(text("DELETE FROM consultation_fts WHERE rowid = :id"), {"id": consultation_id})
+
+
+def matching_ids(session: Session, raw: str):
+    """A subquery of the ids of consultations matching ``raw``, or None when it has no searchable words."""
+    query = clean_query(raw)
+    if not _TERM.search(query):
+        return None
+    if _dialect(session) == "postgresql":
+        stmt = text("SELECT consultation_id AS id FROM consultation_fts "
+                    "WHERE document @@ websearch_to_tsquery('english', :fts_q)")
+        return stmt.bindparams(bindparam("fts_q", query)).columns(id=Integer).subquery()
+    stmt = text("SELECT rowid AS id FROM consultation_fts WHERE consultation_fts MATCH :fts_q")
+    return stmt.bindparams(bindparam("fts_q", fts5_query(query))).columns(id=Integer).subquery()

@@ -1,0 +1,155 @@
+"""Reading consultations: list and search, the consultation, its sections,
+version comparison and attachment downloads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.consultations import queries
+from app.consultations.diff import compare_sections
+from app.consultations.forms import INSTRUMENT_LABELS, LEVEL_LABELS, STATUS_LABELS, WEAPON_LABELS
+from app.consultations.models import Attachment, Consultation, Status
+from app.consultations.policy import can_edit_consultation, can_manage_consultations, can_view_consultation
+from app.core.authz import authorize, public
+from app.core.db import db
+from app.geography.queries import all_regions, country_name, obligation_tree
+
+bp = Blueprint("consultations", __name__)
+
+FILTER_ARGS = ("q", "status", "country", "region", "obligation", "instrument", "closing_soon")
+STATUS_FILTERS = (Status.OPEN, Status.SCHEDULED, Status.CLOSED, Status.SUMMARISED, Status.FORWARDED)
+
+
+@bp.record_once
+def _template_globals(state) -> None:
+    # Globals rather than a context processor, so imported macros see them too.
+    state.app.jinja_env.globals.update(
+        INSTRUMENT_LABELS=INSTRUMENT_LABELS, WEAPON_LABELS=WEAPON_LABELS, LEVEL_LABELS=LEVEL_LABELS,
+        STATUS_LABELS=STATUS_LABELS, can_edit_consultation=can_edit_consultation,
+        can_manage_consultations=can_manage_consultations,
+    )
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 9 else None
+
+
+def load_visible(consultation_id: int) -> Consultation:
+    """The consultation, or 404 for whoever may not see it (its existence stays secret)."""
+    consultation = queries.load_consultation(db.session, consultation_id)
+    if consultation is None:
+        abort(404)
+    authorize(can_view_consultation, current_user, consultation, hide=True)
+    return consultation
+
+
+def _filters() -> queries.Filters:
+    args = request.args
+    def one(name: str, allowed=None) -> str:
+        value = args.get(name, "")[:200]
+        return value if allowed is None or value in allowed else ""
+    return queries.Filters(
+        q=one("q"), status=one("status", STATUS_FILTERS), country=one("country")[:2].upper(),
+        region=one("region")[:16], obligation=one("obligation")[:48],
+        instrument=one("instrument", tuple(INSTRUMENT_LABELS)), closing_soon=args.get("closing_soon") == "1",
+    )
+
+
+@bp.get("/consultations")
+@public
+def list_consultations():
+    filters = _filters()
+    page = queries.list_consultations(db.session, current_user, filters, page=_int_arg("page") or 1)
+    countries = db.session.scalars(
+        select(Consultation.country_code).where(Consultation.status != Status.DRAFT).distinct()).all()
+    return render_template(
+        "consultations/list.html", page=page, filters=filters, statuses=STATUS_FILTERS,
+        countries=sorted(((c, country_name(c)) for c in countries), key=lambda item: item[1].casefold()),
+        regions=all_regions(db.session), obligation_tree=obligation_tree(db.session),
+        args={k: v for k, v in request.args.items() if k in FILTER_ARGS and v},
+    )
+
+
+def _reader_version(consultation: Consultation):
+    """?version=N among published versions; authors may preview the working draft."""
+    number = _int_arg("version")
+    include_drafts = can_edit_consultation(current_user, consultation)
+    version = queries.version_by_number(consultation, number, include_drafts=include_drafts and number is not None)
+    if number is not None and version is None:
+        abort(404)
+    return version
+
+
+@bp.get("/consultations/<int:consultation_id>")
+@public
+def show_consultation(consultation_id: int):
+    consultation = load_visible(consultation_id)
+    version = _reader_version(consultation)
+    sections = queries.load_sections(db.session, version)
+    return render_template(
+        "consultations/show.html", consultation=consultation, version=version, sections=sections,
+        comment_counts=queries.section_comment_counts(db.session, version),
+        status=consultation.effective_status(),
+    )
+
+
+@bp.get("/consultations/<int:consultation_id>/sections/<anchor>")
+@public
+def show_section(consultation_id: int, anchor: str):
+    consultation = load_visible(consultation_id)
+    version = _reader_version(consultation)
+    sections = queries.load_sections(db.session, version)
+    index = next((i for i, s in enumerate(sections) if s.anchor == anchor), None)
+    if index is None:
+        abort(404)
+    return render_template(
+        "consultations/section.html", consultation=consultation, version=version, section=sections[index],
+        previous=sections[index - 1] if index > 0 else None,
+        next=sections[index + 1] if index + 1 < len(sections) else None,
+        status=consultation.effective_status(),
+    )
+
+
+@bp.get("/consultations/<int:consultation_id>/compare")
+@public
+def compare_versions(consultation_id: int):
+    consultation = load_visible(consultation_id)
+    published = consultation.published_versions
+    if len(published) < 2:
+        return render_template("consultations/compare.html", consultation=consultation, changes=None,
+                               versions=published, old=None, new=None)
+    old = queries.version_by_number(consultation, _int_arg("from") or published[-2].number)
+    new = queries.version_by_number(consultation, _int_arg("to") or published[-1].number)
+    if old is None or new is None:
+        abort(404)
+    changes = compare_sections(queries.load_sections(db.session, old), queries.load_sections(db.session, new))
+    return render_template("consultations/compare.html", consultation=consultation, changes=changes,
+                           versions=published, old=old, new=new)
+
+
+@bp.get("/consultations/<int:consultation_id>/attachments/<int:attachment_id>")
+@public
+def download_attachment(consultation_id: int, attachment_id: int):
+    consultation = load_visible(consultation_id)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.consultation_id != consultation.id:
+        abort(404)
+    from app.consultations.attachments import stored_path
+
+    path = stored_path(Path(current_app.config["UPLOAD_DIR"]), attachment.stored_name)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
+                         download_name=attachment.original_filename, max_age=0, etag=attachment.sha256)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store" if consultation.visibility != "public" else "no-cache"
+    return response
+
+
+from app.consultations import manage_views  # noqa: E402,F401  (routes of the management area)

@@ -1,0 +1,110 @@
+"""Pagination of SELECT statements.
+
+``paginate(stmt, page, per_page)`` runs one COUNT and one windowed SELECT and
+returns a ``Page``; ``templates/_macros/pagination.html`` renders its links,
+keeping the current query string (filters) and changing only ``page``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+DEFAULT_PER_PAGE = 25
+MAX_PER_PAGE = 100
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    @property
+    def first_index(self) -> int:
+        """1-based position of the first item on this page (0 when empty)."""
+        return (self.page - 1) * self.per_page + 1 if self.items else 0
+
+    @property
+    def last_index(self) -> int:
+        return self.first_index + len(self.items) - 1 if self.items else 0
+
+    def iter_pages(self, edge: int = 1, around: int = 2) -> Iterator[int | None]:
+        """Page numbers to link, ``None`` where a gap ("…") goes."""
+        last_shown = 0
+        for number in range(1, self.pages + 1):
+            if number <= edge or number > self.pages - edge or abs(number - self.page) <= around:
+                if last_shown and number - last_shown > 1:
+                    yield None
+                yield number
+                last_shown = number
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def page_number(value: Any) -> int:
+    """A page number from untrusted input: anything that is not a positive integer is 1."""
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return 1
+    return number if 0 < number < 10**9 else 1
+
+
+def paginate(
+    stmt: Select,
+    page: Any = 1,
+    per_page: int = DEFAULT_PER_PAGE,
+    *,
+    session: Session | None = None,
+    scalars: bool = True,
+) -> Page:
+    """Run ``stmt`` for one page. A page past the end shows the last page.
+
+    ``stmt`` must be ordered (a stable order makes stable pages). With
+    ``scalars=False`` the items are rows (for statements selecting several
+    entities or columns).
+    """
+    if session is None:
+        from app.core.db import db
+
+        session = db.session
+    per_page = max(1, min(int(per_page), MAX_PER_PAGE))
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    number = min(page_number(page), pages)
+    windowed = stmt.limit(per_page).offset((number - 1) * per_page)
+    result = session.execute(windowed)
+    items = list(result.scalars() if scalars else result.all())
+    return Page(items=items, page=number, per_page=per_page, total=total)

@@ -1,0 +1,1 @@
+"""Subscriptions and digests for focal points, and the public Atom feeds of summaries."""

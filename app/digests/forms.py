@@ -1,0 +1,23 @@
+"""The focal point's subscription form. It validates shapes; the service checks the codes."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField
+
+from app.core.forms import Form
+from app.digests.models import Frequency
+
+FREQUENCY_LABELS = {
+    Frequency.IMMEDIATE: _l("As things happen (at most once an hour)"),
+    Frequency.DAILY: _l("Daily"),
+    Frequency.WEEKLY: _l("Weekly (Mondays)"),
+}
+
+
+class SubscriptionForm(Form):
+    regions = SelectMultipleField(_l("Regional organisations"), validate_choice=False)
+    countries = StringField(_l("Countries"))
+    obligations = StringField(_l("Obligations (optional)"))
+    frequency = RadioField(_l("How often"), choices=list(FREQUENCY_LABELS.items()), validate_choice=False)
+    language = SelectField(_l("Language of the digest"), validate_choice=False)

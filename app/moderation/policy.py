@@ -1,0 +1,51 @@
+"""Who may moderate what. Pure predicates of ``(user, object)``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.accounts.models import Role, Scope
+from app.accounts.policy import has_role, is_admin, is_moderator, is_signed_in
+
+
+def is_global_moderator(user: Any) -> bool:
+    return is_admin(user) or has_role(user, Role.MODERATOR, Scope.GLOBAL, "")
+
+
+def moderated_consultation_ids(user: Any) -> set[int] | None:
+    """The consultations ``user`` moderates; None means all of them."""
+    if is_global_moderator(user):
+        return None
+    return {int(g.scope_key) for g in getattr(user, "grants", []) or []
+            if g.role == Role.MODERATOR and g.scope_type == Scope.CONSULTATION and g.scope_key.isdigit()}
+
+
+def can_moderate_consultation(user: Any, consultation: Any) -> bool:
+    return is_global_moderator(user) or has_role(user, Role.MODERATOR, Scope.CONSULTATION, str(consultation.id))
+
+
+def can_moderate_comment(user: Any, comment: Any) -> bool:
+    return is_global_moderator(user) or has_role(user, Role.MODERATOR, Scope.CONSULTATION,
+                                                 str(comment.consultation_id))
+
+
+def can_use_queue(user: Any) -> bool:
+    return is_moderator(user)
+
+
+def can_sanction(user: Any) -> bool:
+    """Sanctions apply platform-wide, so only global moderators and admins give them."""
+    return is_global_moderator(user)
+
+
+def can_edit_reasons(user: Any) -> bool:
+    return is_global_moderator(user)
+
+
+def can_edit_watch_words(user: Any) -> bool:
+    return is_admin(user)
+
+
+def can_flag(user: Any, comment: Any) -> bool:
+    return (is_signed_in(user) and getattr(user, "is_active", False)
+            and comment.author_id != user.id and comment.status == "published")

@@ -1,0 +1,342 @@
+"""Read side of moderation: the review queue with its context, an item's
+history, an author's history, the public figures and "my moderation".
+
+The queue page runs a fixed number of queries whatever the number of items:
+one grouped count for the tabs, one count and one windowed select for the
+page, and one query per kind of context (consultations, sections, parents,
+flags, author decisions, author sanctions).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from app.accounts.models import User
+from app.comments.models import Audience, Comment, CommentRevision, CommentStatus
+from app.consultations.models import Consultation, Section
+from app.core.db import utcnow
+from app.core.pagination import Page, paginate
+from app.moderation.models import (
+    CommentModeration,
+    DecisionAction,
+    Flag,
+    ModerationDecision,
+    ModerationGuidelines,
+    ReasonTemplate,
+    Sanction,
+    WatchWord,
+)
+from app.moderation.policy import moderated_consultation_ids
+
+TABS = ("pending", "held", "flagged")
+SORTS = ("oldest", "newest", "flags")
+PER_PAGE = 25
+
+
+@dataclass
+class QueueFilters:
+    tab: str = "pending"
+    consultation_id: int | None = None
+    section_id: int | None = None
+    reason: str = ""
+    older_than_days: int | None = None
+    author: str = ""
+    min_flags: int | None = None
+    sort: str = "oldest"
+    page: int = 1
+
+
+@dataclass
+class AuthorHistory:
+    decisions: dict[str, int] = field(default_factory=dict)
+    recent: list[ModerationDecision] = field(default_factory=list)
+    sanctions: list[Sanction] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.decisions and not self.sanctions
+
+
+@dataclass
+class QueueItem:
+    comment: Comment
+    state: CommentModeration | None
+    consultation_title: str
+    section: Section | None
+    parent: Comment | None
+    flags: dict[str, int]
+    history: AuthorHistory
+
+
+def _tab_expression():
+    held = func.coalesce(CommentModeration.hold_rules, "") != ""
+    return case(
+        (and_(Comment.status == CommentStatus.PENDING, held), "held"),
+        (Comment.status == CommentStatus.PENDING, "pending"),
+        (and_(Comment.status.in_((CommentStatus.PUBLISHED, CommentStatus.HIDDEN)),
+              func.coalesce(CommentModeration.open_flags, 0) > 0), "flagged"),
+        else_="",
+    )
+
+
+def _in_scope(stmt, user: Any):
+    ids = moderated_consultation_ids(user)
+    if ids is None:
+        return stmt
+    return stmt.where(Comment.consultation_id.in_(sorted(ids) or [-1]))
+
+
+def _needs_decision():
+    return or_(Comment.status == CommentStatus.PENDING,
+               and_(Comment.status.in_((CommentStatus.PUBLISHED, CommentStatus.HIDDEN)),
+                    CommentModeration.open_flags > 0))
+
+
+def tab_counts(session: Session, user: Any) -> dict[str, int]:
+    """Items per tab, in one grouped query."""
+    tab = _tab_expression().label("tab")
+    stmt = (select(tab, func.count(Comment.id))
+            .select_from(Comment).outerjoin(CommentModeration, CommentModeration.comment_id == Comment.id)
+            .where(_needs_decision()).group_by(tab))
+    counts = dict.fromkeys(TABS, 0)
+    for name, count in session.execute(_in_scope(stmt, user)):
+        if name in counts:
+            counts[name] = count
+    return counts
+
+
+def _queue_statement(user: Any, filters: QueueFilters, now: datetime):
+    stmt = (select(Comment, CommentModeration)
+            .outerjoin(CommentModeration, CommentModeration.comment_id == Comment.id)
+            .options(joinedload(Comment.author), joinedload(Comment.organisation))
+            .where(_tab_expression() == filters.tab))
+    stmt = _in_scope(stmt, user)
+    if filters.consultation_id is not None:
+        stmt = stmt.where(Comment.consultation_id == filters.consultation_id)
+    if filters.section_id is not None:
+        stmt = stmt.where(Comment.section_id == filters.section_id)
+    if filters.reason:
+        flagged_for = select(Flag.id).where(Flag.comment_id == Comment.id, Flag.resolved_at.is_(None),
+                                            Flag.reason == filters.reason).exists()
+        stmt = stmt.where(or_(CommentModeration.hold_rules.contains(filters.reason), flagged_for))
+    if filters.older_than_days:
+        stmt = stmt.where(Comment.created_at <= now - timedelta(days=filters.older_than_days))
+    if filters.author:
+        needle = f"%{filters.author.lower()}%"
+        stmt = stmt.where(Comment.author_id.in_(select(User.id).where(
+            or_(func.lower(User.display_name).like(needle), func.lower(User.email).like(needle)))))
+    if filters.min_flags:
+        stmt = stmt.where(func.coalesce(CommentModeration.open_flags, 0) >= filters.min_flags)
+    if filters.sort == "newest":
+        stmt = stmt.order_by(Comment.created_at.desc(), Comment.id.desc())
+    elif filters.sort == "flags":
+        stmt = stmt.order_by(func.coalesce(CommentModeration.open_flags, 0).desc(), Comment.created_at,
+                             Comment.id)
+    else:
+        stmt = stmt.order_by(Comment.created_at, Comment.id)
+    return stmt
+
+
+def author_histories(session: Session, author_ids: set[int], *, recent: int = 3) -> dict[int, AuthorHistory]:
+    """Earlier decisions (counted by action, plus the latest few) and sanctions, per author."""
+    histories: dict[int, AuthorHistory] = defaultdict(AuthorHistory)
+    if not author_ids:
+        return histories
+    ids = sorted(author_ids)
+    for subject_id, action, count in session.execute(
+            select(ModerationDecision.subject_id, ModerationDecision.action, func.count(ModerationDecision.id))
+            .where(ModerationDecision.subject_id.in_(ids), ModerationDecision.undone_at.is_(None),
+                   ModerationDecision.action != DecisionAction.UNDO)
+            .group_by(ModerationDecision.subject_id, ModerationDecision.action)):
+        histories[subject_id].decisions[action] = count
+    # The latest few per author: a window function keeps it to one query.
+    ranked = (select(ModerationDecision.id,
+                     func.row_number().over(partition_by=ModerationDecision.subject_id,
+                                            order_by=ModerationDecision.id.desc()).label("n"))
+              .where(ModerationDecision.subject_id.in_(ids), ModerationDecision.undone_at.is_(None),
+                     ModerationDecision.action != DecisionAction.UNDO).subquery())
+    for decision in session.scalars(
+            select(ModerationDecision).join(ranked, ranked.c.id == ModerationDecision.id)
+            .where(ranked.c.n <= recent).options(joinedload(ModerationDecision.reason))
+            .order_by(ModerationDecision.id.desc())):
+        histories[decision.subject_id].recent.append(decision)
+    for sanction in session.scalars(select(Sanction).where(Sanction.user_id.in_(ids))
+                                    .options(joinedload(Sanction.reason)).order_by(Sanction.id.desc())):
+        histories[sanction.user_id].sanctions.append(sanction)
+    return histories
+
+
+def review_queue(session: Session, user: Any, filters: QueueFilters, *, now: datetime | None = None,
+                 per_page: int = PER_PAGE) -> Page:
+    """One page of the queue; each item carries its context."""
+    now = now or utcnow()
+    page = paginate(_queue_statement(user, filters, now), filters.page, per_page, session=session, scalars=False)
+    rows = list(page.items)
+    comments = [row[0] for row in rows]
+    ids = [c.id for c in comments]
+    consultations = dict(session.execute(select(Consultation.id, Consultation.title).where(
+        Consultation.id.in_({c.consultation_id for c in comments}))).tuples().all()) if comments else {}
+    section_ids = {c.section_id for c in comments if c.section_id}
+    sections = {s.id: s for s in session.scalars(select(Section).where(Section.id.in_(section_ids)))} \
+        if section_ids else {}
+    parent_ids = {c.parent_id for c in comments if c.parent_id}
+    parents = {p.id: p for p in session.scalars(select(Comment).where(Comment.id.in_(parent_ids))
+                                                .options(joinedload(Comment.author)))} if parent_ids else {}
+    flags: dict[int, dict[str, int]] = defaultdict(dict)
+    if ids:
+        for comment_id, reason, count in session.execute(
+                select(Flag.comment_id, Flag.reason, func.count(Flag.id))
+                .where(Flag.comment_id.in_(ids), Flag.resolved_at.is_(None))
+                .group_by(Flag.comment_id, Flag.reason)):
+            flags[comment_id][reason] = count
+    histories = author_histories(session, {c.author_id for c in comments})
+    page.items = [QueueItem(comment=comment, state=state,
+                            consultation_title=consultations.get(comment.consultation_id, ""),
+                            section=sections.get(comment.section_id), parent=parents.get(comment.parent_id),
+                            flags=flags.get(comment.id, {}), history=histories[comment.author_id])
+                  for comment, state in rows]
+    return page
+
+
+def queue_consultations(session: Session, user: Any) -> list[tuple[int, str]]:
+    """Consultations for the filter: those in the user's scope with something to decide."""
+    stmt = (select(Consultation.id, Consultation.title).where(Consultation.id.in_(
+        _in_scope(select(Comment.consultation_id)
+                  .outerjoin(CommentModeration, CommentModeration.comment_id == Comment.id)
+                  .where(_needs_decision()), user)))
+            .order_by(Consultation.title))
+    return [(cid, title) for cid, title in session.execute(stmt)]
+
+
+def active_reasons(session: Session) -> list[ReasonTemplate]:
+    return list(session.scalars(select(ReasonTemplate).where(ReasonTemplate.active.is_(True))
+                                .order_by(ReasonTemplate.position, ReasonTemplate.id)))
+
+
+def all_reasons(session: Session) -> list[ReasonTemplate]:
+    return list(session.scalars(select(ReasonTemplate).order_by(ReasonTemplate.position, ReasonTemplate.id)))
+
+
+def watch_words(session: Session) -> list[WatchWord]:
+    return list(session.scalars(select(WatchWord).order_by(WatchWord.word)))
+
+
+# --- one item --------------------------------------------------------------------------
+
+@dataclass
+class ItemContext:
+    comment: Comment
+    consultation: Consultation
+    state: CommentModeration | None
+    section: Section | None
+    parent: Comment | None
+    flags: list[Flag]
+    decisions: list[ModerationDecision]
+    revisions: list[CommentRevision]
+    history: AuthorHistory
+
+
+def item_context(session: Session, comment: Comment) -> ItemContext:
+    return ItemContext(
+        comment=comment,
+        consultation=session.get(Consultation, comment.consultation_id),
+        state=session.get(CommentModeration, comment.id),
+        section=session.get(Section, comment.section_id) if comment.section_id else None,
+        parent=session.get(Comment, comment.parent_id) if comment.parent_id else None,
+        flags=list(session.scalars(select(Flag).where(Flag.comment_id == comment.id).order_by(Flag.id))),
+        decisions=list(session.scalars(select(ModerationDecision).where(ModerationDecision.comment_id == comment.id)
+                                       .options(joinedload(ModerationDecision.reason),
+                                                joinedload(ModerationDecision.actor))
+                                       .order_by(ModerationDecision.id))),
+        revisions=list(session.scalars(select(CommentRevision).where(CommentRevision.comment_id == comment.id)
+                                       .order_by(CommentRevision.id))),
+        history=author_histories(session, {comment.author_id}, recent=10)[comment.author_id],
+    )
+
+
+def decisions_since(session: Session, comment: Comment, version: int) -> list[ModerationDecision]:
+    """What happened to an item after the version a moderator saw (for the conflict page)."""
+    return list(session.scalars(select(ModerationDecision).where(
+        ModerationDecision.comment_id == comment.id, ModerationDecision.version_after > version)
+        .options(joinedload(ModerationDecision.reason), joinedload(ModerationDecision.actor))
+        .order_by(ModerationDecision.id)))
+
+
+def revisions_since(session: Session, comment: Comment, since: datetime | None) -> list[CommentRevision]:
+    stmt = select(CommentRevision).where(CommentRevision.comment_id == comment.id)
+    if since is not None:
+        stmt = stmt.where(CommentRevision.created_at >= since)
+    return list(session.scalars(stmt.order_by(CommentRevision.id)))
+
+
+def user_sanctions(session: Session, user_id: int) -> list[Sanction]:
+    return list(session.scalars(select(Sanction).where(Sanction.user_id == user_id)
+                                .options(joinedload(Sanction.reason)).order_by(Sanction.id.desc())))
+
+
+def user_decisions(session: Session, user_id: int, *, limit: int = 100) -> list[ModerationDecision]:
+    return list(session.scalars(select(ModerationDecision).where(ModerationDecision.subject_id == user_id)
+                                .options(joinedload(ModerationDecision.reason))
+                                .order_by(ModerationDecision.id.desc()).limit(limit)))
+
+
+def user_flags(session: Session, user_id: int, *, limit: int = 100) -> list[Flag]:
+    return list(session.scalars(select(Flag).where(Flag.user_id == user_id)
+                                .order_by(Flag.id.desc()).limit(limit)))
+
+
+# --- public figures and guidelines ---------------------------------------------------------
+
+@dataclass
+class Figures:
+    published: int = 0
+    rejected: int = 0
+    hidden: int = 0
+    spam: int = 0
+    by_reason: list[tuple[str, str, int]] = field(default_factory=list)  # (action, label, count)
+
+    @property
+    def total_moderated(self) -> int:
+        return self.rejected + self.hidden + self.spam
+
+
+def public_figures(session: Session, consultation_id: int) -> Figures:
+    """Counts of public comments by outcome, and of standing decisions by reason.
+
+    Only public comments count, and only numbers and reason labels appear:
+    nothing about restricted comments or any comment's text.
+    """
+    figures = Figures()
+    for status, count in session.execute(
+            select(Comment.status, func.count(Comment.id))
+            .where(Comment.consultation_id == consultation_id, Comment.audience == Audience.PUBLIC,
+                   Comment.status.in_((CommentStatus.PUBLISHED, CommentStatus.REJECTED, CommentStatus.HIDDEN,
+                                       CommentStatus.SPAM)))
+            .group_by(Comment.status)):
+        setattr(figures, status, count)
+    # The standing (latest, not undone) decision of each item that is now rejected/hidden/spam.
+    latest = (select(func.max(ModerationDecision.id))
+              .join(Comment, Comment.id == ModerationDecision.comment_id)
+              .where(ModerationDecision.consultation_id == consultation_id, Comment.audience == Audience.PUBLIC,
+                     ModerationDecision.undone_at.is_(None),
+                     ModerationDecision.action.in_((DecisionAction.REJECT, DecisionAction.HIDE, DecisionAction.SPAM)),
+                     Comment.status == ModerationDecision.after_status)
+              .group_by(ModerationDecision.comment_id))
+    rows = session.execute(
+        select(ModerationDecision.action, ReasonTemplate.label, func.count(ModerationDecision.id))
+        .outerjoin(ReasonTemplate, ReasonTemplate.id == ModerationDecision.reason_id)
+        .where(ModerationDecision.id.in_(latest))
+        .group_by(ModerationDecision.action, ReasonTemplate.label)
+        .order_by(ModerationDecision.action, func.count(ModerationDecision.id).desc()))
+    figures.by_reason = [(action, label or "", count) for action, label, count in rows]
+    return figures
+
+
+def guidelines_for(session: Session, consultation_id: int) -> ModerationGuidelines | None:
+    return session.get(ModerationGuidelines, consultation_id)

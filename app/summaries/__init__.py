@@ -1,0 +1,1 @@
+"""Summaries of consultations, the comment-resolution table and forwarding to focal points."""

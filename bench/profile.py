@@ -1,0 +1,48 @@
+"""Profile one page in-process with pyinstrument, on a database the generator filled.
+
+    python -m bench.profile --db sqlite:///instance/bench-10000.sqlite3 /consultations/1/sections/article-5
+    python -m bench.profile --db URL --as bench-moderator@example.org /manage/moderation/
+
+Requests run outside any outer app context, as under gunicorn. Prints the
+mean time per request and pyinstrument's call tree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import time
+
+from bench import BENCH_PASSWORD
+
+
+def main(argv: list[str] | None = None) -> None:
+    from pyinstrument import Profiler
+
+    from bench.generate import make_app
+    from bench.run import CSRF
+
+    parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.split("\n\n")[0])
+    parser.add_argument("path")
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--as", dest="email", help="sign in as this bench account first")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+
+    client = make_app(args.db).test_client()
+    if args.email:
+        token = html.unescape(CSRF.search(client.get("/login").get_data(as_text=True)).group(1))
+        response = client.post("/login", data={"csrf_token": token, "email": args.email, "password": BENCH_PASSWORD})
+        assert response.status_code == 302, "sign-in failed"
+    assert client.get(args.path).status_code == 200, "the page does not answer 200"
+    started = time.perf_counter()
+    profiler = Profiler(interval=0.0005)
+    with profiler:
+        for _ in range(args.repeat):
+            client.get(args.path)
+    print(f"{(time.perf_counter() - started) / args.repeat * 1000:.1f} ms per request (profiled)")
+    print(profiler.output_text(unicode=True, color=False))
+
+
+if __name__ == "__main__":
+    main()
