@@ -3,6 +3,8 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app wsgi
 PYTEST := $(VENV)/bin/pytest
+# Two processes: the machine has two cores; each gets its own database.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 export AGORA_ENV ?= development
 
 .PHONY: run test test-sqlite test-postgres setup venv translations messages system-deps db lint bench vendor clean

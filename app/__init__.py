@@ -90,6 +90,9 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(summaries_bp)
     app.register_blueprint(digests_bp)
+    from app.insight.views import bp as insight_bp
+
+    app.register_blueprint(insight_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -21,15 +21,16 @@ loaded. What is built (fixed seed, so the same command builds the same data):
 - ``--pending`` comments (default 10,000) awaiting moderation in the review
   queue, on top of N, plus held and flagged items with their flags;
 - organisations of every kind with members, supports, notifications,
-  sanctions, 500 focal points (role grants: the subscriptions domain does
-  not exist yet), authors, moderators, 16 writer accounts for the posting
-  scenario;
+  sanctions, 500 focal points (role grants, and digest subscriptions when the
+  digests domain is migrated), authors, moderators, 16 writer accounts for
+  the posting scenario;
 - one audit entry per comment posted and per decision, hash-chained exactly
   as ``app.core.audit.record`` chains them, so ``flask audit verify`` passes.
 
-Not built: summaries, subscriptions and digests (those domains do not exist
-yet). The summary of what was built (ids and URLs of the scenario objects)
-is printed as JSON and written next to the database (``--manifest``).
+Not built: summaries and forwardings (that domain landed while this was
+written), so digests carry consultation events only. The summary of what was
+built (ids of the scenario objects) is printed as JSON and written to
+``--manifest`` when given.
 """
 
 from __future__ import annotations
@@ -487,12 +488,14 @@ def number_comments(b: Builder, draft: Draft, nodes: list[Node]) -> list[Node]:
 
 
 def emit_comments(b: Builder, draft: Draft, nodes: list[Node], people: dict[str, Any], pools: dict[str, Any],
-                  *, pending: bool = False) -> None:
+                  *, pending: bool = False, shape: random.Random | None = None) -> None:
     """Write the rows of one consultation's comments, with their decisions, supports,
-    notifications and audit entries."""
+    notifications and audit entries. ``shape`` draws what a visitor sees (status,
+    kind, stance, language), so scenario pages are the same whatever N."""
     from app.comments.models import Audience, CommentKind, CommentStatus
 
     rng = b.rng
+    srng = shape or rng
     members = people["people"]
     member_of = people["member_of"]
     moderator = people["moderator"]
@@ -510,7 +513,7 @@ def emit_comments(b: Builder, draft: Draft, nodes: list[Node], people: dict[str,
         elif node.fixed:
             status = CommentStatus.PUBLISHED
         else:
-            r = rng.random()
+            r = srng.random()
             status = (CommentStatus.PUBLISHED if r < 0.93 else CommentStatus.WITHDRAWN if r < 0.95
                       else CommentStatus.HIDDEN if r < 0.97 else CommentStatus.REJECTED if r < 0.985
                       else CommentStatus.SPAM)
@@ -520,15 +523,15 @@ def emit_comments(b: Builder, draft: Draft, nodes: list[Node], people: dict[str,
         kind = CommentKind.COMMENT
         wording = diff = None
         if node.parent is None:
-            r = rng.random()
+            r = srng.random()
             if r < 0.15:
                 kind = CommentKind.QUESTION
             elif r < 0.25 and node.section_id is not None:
                 kind = CommentKind.AMENDMENT
                 template = draft.bodies[node.section_id]
-                wording, diff = rng.choice(pools["amendments"][template])
+                wording, diff = srng.choice(pools["amendments"][template])
         source, html = rng.choice(pools["replies"] if node.parent else pools["bodies"])
-        stance = rng.choice(STANCES) if node.section_id is not None and node.parent is None else None
+        stance = srng.choice(STANCES) if node.section_id is not None and node.parent is None else None
         published_at = at if status in (CommentStatus.PUBLISHED, CommentStatus.WITHDRAWN, CommentStatus.HIDDEN) \
             else None
         moderated = None
@@ -536,7 +539,7 @@ def emit_comments(b: Builder, draft: Draft, nodes: list[Node], people: dict[str,
               parent_id=node.parent.id if node.parent else None, root_id=node.root.id, path=node.path,
               depth=node.depth, author_id=author, organisation_id=organisation, kind=kind, stance=stance,
               audience=Audience.RESTRICTED if node.restricted else Audience.PUBLIC,
-              language=rng.choice(LANGUAGES), body_source=source if status != CommentStatus.WITHDRAWN else "",
+              language=srng.choice(LANGUAGES), body_source=source if status != CommentStatus.WITHDRAWN else "",
               body_html=html if status != CommentStatus.WITHDRAWN else "", sanitizer_version=1,
               proposed_wording=wording, proposed_diff=diff, status=status,
               receipt_number=f"A1540-{at.year}-{node.id:06d}", idempotency_key=f"{node.id:032x}",
@@ -807,14 +810,15 @@ def generate(url: str, comments: int, *, pending: int = 10_000, seed: int = 1540
                            closes_in_days=30)
         drafts.append(hot)
         nodes: list[Node] = []
+        shape = random.Random(seed * 100 + 1)  # the scenario objects do not depend on N
         hot_section_id = hot.sections_v2[4]
         span = (hot.v2_at - hot.opens_at).total_seconds()
         horizon = horizon_of(hot, now)
-        fill_bucket(rng, nodes, hot_section, section_id=hot_section_id, version_id=hot.v2, start=span,
+        fill_bucket(shape, nodes, hot_section, section_id=hot_section_id, version_id=hot.v2, start=span,
                     horizon=horizon)
-        spread(rng, hot, hot_total - hot_section, nodes=nodes, now=now, skip={hot_section_id})
+        spread(shape, hot, hot_total - hot_section, nodes=nodes, now=now, skip={hot_section_id})
         number_comments(b, hot, nodes)
-        emit_comments(b, hot, nodes, people, pools)
+        emit_comments(b, hot, nodes, people, pools, shape=shape)
         in_section = [n for n in nodes if n.section_id == hot_section_id]
         scenario["hot"] = {"consultation_id": hot.id, "comments": len(nodes), "section_id": hot_section_id,
                            "section_anchor": hot.anchors[hot_section_id], "section_comments": len(in_section)}
@@ -847,13 +851,14 @@ def generate(url: str, comments: int, *, pending: int = 10_000, seed: int = 1540
         root = Node(t=span + 100, parent=None, section_id=big.sections_v2[0], version_id=big.v2, depth=0)
         root.root = root
         nodes.append(root)
-        grow_thread(rng, nodes, root, thread_size_, chain=False, horizon=horizon)
+        shape = random.Random(seed * 100 + 2)
+        grow_thread(shape, nodes, root, thread_size_, chain=False, horizon=horizon)
         for node in nodes:  # the whole thread is readable by visitors
             node.restricted = False
             node.fixed = True
-        spread(rng, big, thread_others, nodes=nodes, now=now)
+        spread(shape, big, thread_others, nodes=nodes, now=now)
         number_comments(b, big, nodes)
-        emit_comments(b, big, nodes, people, pools)
+        emit_comments(b, big, nodes, people, pools, shape=shape)
         thread_nodes = [n for n in nodes if n.root is root]
         scenario["thread"] = {"consultation_id": big.id, "root_id": root.id, "comments": len(thread_nodes),
                               "max_depth": max(n.depth for n in thread_nodes)}
@@ -863,9 +868,10 @@ def generate(url: str, comments: int, *, pending: int = 10_000, seed: int = 1540
                             open_days=30, closes_in_days=40)
         drafts.append(post)
         nodes = []
-        spread(rng, post, posting_total, nodes=nodes, now=now)
+        shape = random.Random(seed * 100 + 3)
+        spread(shape, post, posting_total, nodes=nodes, now=now)
         number_comments(b, post, nodes)
-        emit_comments(b, post, nodes, people, pools)
+        emit_comments(b, post, nodes, people, pools, shape=shape)
         scenario["posting"] = {"consultation_id": post.id, "section_id": post.sections_v2[1],
                                "version_id": post.v2, "writers": [f"bench-writer{i:02d}@example.org"
                                                                    for i in range(WRITERS)]}

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the template mirrors the real partial line for line)
 """The ceilings the bench compares the platform with: bare Flask, no database.
 
     gunicorn -w 2 'bench.reference_app:create_app()'

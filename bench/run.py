@@ -503,11 +503,20 @@ def run_one(url: str, comments: int, args: argparse.Namespace, stamp: str) -> di
     from app.core.db import db
     from bench.generate import make_app
 
-    app = make_app(url)
-    with app.app_context():
-        scenarios = scenarios_for(manifest, db.session)
-        db.engine.dispose()
-    extra = inspect(url, manifest, scenarios)
+    for attempt in range(3):
+        app = make_app(url)
+        with app.app_context():
+            scenarios = scenarios_for(manifest, db.session)
+            db.engine.dispose()
+        try:
+            extra = inspect(url, manifest, scenarios)
+            break
+        except (RuntimeError, AssertionError) as exc:
+            # the working tree is shared: a page broken by an edit in progress gets a second chance
+            if attempt == 2:
+                raise
+            log(f"  in-process check failed ({exc}); retrying in 60 s with a fresh app")
+            time.sleep(60)
     for s in scenarios:
         log(f"  {s.name}: {s.comments_shown} comments shown, {s.queries} queries"
             + (f" (small object: {s.small_queries})" if s.small_queries is not None else ""))
@@ -697,8 +706,16 @@ def scale_comparisons(runs: list[dict]) -> list[dict]:
                     if a[name]["ratio_to_reference"] and b[name]["ratio_to_reference"]:
                         change[name] = round(b[name]["ratio_to_reference"] / a[name]["ratio_to_reference"] - 1, 3)
                 out.append({"dialect": dialect, "worker_class": wc, "small": base["comments"],
-                            "large": other["comments"], "change": change})
+                            "large": other["comments"], "change": change,
+                            "queries": {name: [base["scenarios"][name]["queries"], other["scenarios"][name]["queries"]]
+                                        for name in base["scenarios"] if name in other["scenarios"]}})
     return out
+
+
+def percent(ratio: float | None) -> str:
+    if ratio is None:
+        return "—"
+    return f"{ratio:.1%}" if ratio < 0.1 else f"{ratio:.0%}"
 
 
 def markdown(report: dict) -> str:
@@ -732,7 +749,7 @@ def markdown(report: dict) -> str:
                 lines.append(f"| {s['title']} | {s['comments_shown']} | {s['queries']} | {result['rps']:.1f} | "
                              f"{lat['p50']:.1f} | {lat['p95']:.1f} | {lat['p99']:.1f} | {result['reference_rps']:.1f} "
                              f"({'hello' if s['reference'] == 'hello' else str(s['comments_shown']) + ' comments'}) | "
-                             f"{result['ratio_to_reference']:.0%} | {result['p95_vs_hello_p95']:g} | "
+                             f"{percent(result['ratio_to_reference'])} | {result['p95_vs_hello_p95']:g} | "
                              f"{' / '.join(str(x) for x in result['peak_rss_mb'])} | {result['error_count']} |")
             p, e = per["posting"], per["export"]
             lines += ["", f"Posting, {p['writers']} concurrent writers through the real form: {p['posts']} posts in "
@@ -751,6 +768,10 @@ def markdown(report: dict) -> str:
         for c in report["scale"]:
             lines.append(f"| {c['dialect']} | {c['worker_class']} | {c['small']:,} → {c['large']:,} | "
                          + " | ".join(f"{v:+.0%}" for v in c["change"].values()) + " |")
+        lines.append("")
+        for c in report["scale"]:
+            lines.append(f"SQL queries per page ({c['dialect']}), {c['small']:,} → {c['large']:,} comments: "
+                         + ", ".join(f"{name} {a}→{b}" for name, (a, b) in c["queries"].items()) + ".")
         lines.append("")
     rl = report.get("rate_limits")
     if rl:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.frontend import CommandLineInterface
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,8 +73,26 @@ def update() -> None:
             _pybabel("init", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", language, "--width", "100")
 
 
-def compile_catalogues() -> None:
-    _pybabel("compile", "-d", str(TRANSLATIONS))
+def compile_catalogues(only_stale: bool = False) -> list[str]:
+    """Write each .mo next to its .po; fuzzy entries are left out.
+
+    Each file is written to a temporary name and renamed, so a process that
+    reads the catalogues meanwhile (a running app, a parallel test run) never
+    sees half a file. ``only_stale`` skips catalogues whose .mo is newer.
+    """
+    compiled = []
+    for language in languages():
+        po, mo = po_path(language), po_path(language).with_suffix(".mo")
+        if only_stale and mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as fh:
+            catalog = read_po(fh, locale=language)
+        temporary = mo.with_name(f".{mo.name}.{os.getpid()}.tmp")
+        with temporary.open("wb") as fh:
+            write_mo(fh, catalog)
+        os.replace(temporary, mo)
+        compiled.append(language)
+    return compiled
 
 
 @dataclass
@@ -134,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("messages", "update"):
         update()
     if args.command == "compile":
-        compile_catalogues()
+        print("compiled:", ", ".join(compile_catalogues()) or "nothing")
         return 0
     if args.command in ("messages", "stats"):
         complete = report(verbose=args.verbose)

@@ -20,6 +20,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
 from app import create_app
@@ -31,9 +33,21 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and url.startswith("postgresql"):
+        # Each pytest-xdist worker gets a database of its own beside the given one.
+        base, _, name = url.rpartition("/")
+        url = f"{base}/{name}_{worker}"
+        admin = make_engine(f"{base}/postgres").execution_options(isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                  {"n": f"{name}_{worker}"}).first()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}_{worker}"'))
+        admin.dispose()
+    return url
 
 
 def _reset_database(url: str) -> None:
@@ -83,7 +97,7 @@ def connection(app):
     try:
         yield conn
     finally:
-        state.sessionmaker.configure(bind=state.engine, join_transaction_mode="conservative_savepoint")
+        state.sessionmaker.configure(bind=state.engine, join_transaction_mode="conditional_savepoint")
         if outer.is_active:
             outer.rollback()
         conn.close()
@@ -96,8 +110,23 @@ def session(app, connection):
         yield db.session
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in a fresh application context, as in production:
+    the test's own app context (and its ``g``: session, signed-in user) is
+    never shared with the view."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        # What the view committed is what the test reads next, not its cached copy.
+        if has_app_context() and "db_session" in g:
+            g.db_session.expire_all()
+        return response
+
+
 @pytest.fixture()
 def client(app, connection):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

@@ -124,6 +124,7 @@ class Discussion:
     args: dict[str, str]
     following: bool
     sees_restricted: bool
+    moderation: Any = None
 
 
 def _thread_filters() -> queries.ThreadFilters:
@@ -206,7 +207,17 @@ def discussion_for(consultation: Consultation, version: Any, section: Section | 
         closed_reason=blocker, args={k: v for k, v in request.args.items() if k in FILTER_ARGS and v},
         following=queries.is_following(db.session, current_user, consultation),
         sees_restricted=can_see_restricted(current_user, consultation),
+        moderation=thread_moderation(consultation, thread),
     )
+
+
+def thread_moderation(consultation: Consultation, thread: queries.Thread) -> Any:
+    """Lock, highlight, moderator edits and the reader's flags for every comment of
+    ``thread``, in a fixed number of queries (moderation hook)."""
+    from app.moderation.queries import thread_moderation as load
+
+    comments = [n.comment for root in thread.roots for n in (root, *root.descendants())]
+    return load(db.session, current_user, consultation, comments)
 
 
 def counts_for(consultation: Consultation, version: Any) -> dict:
@@ -290,6 +301,10 @@ def new_comment(consultation_id: int):
         if request.args.get("parent", "").isdigit():
             parent = _load_comment(consultation, int(request.args["parent"]))
             authorize(can_reply_to, current_user, parent)
+            locked = _thread_locked(parent)
+            if locked is not None:
+                flash(locked, "error")
+                return redirect(url_for(".permalink", consultation_id=consultation.id, comment_id=parent.id))
             section = _section_of(parent)
         elif request.args.get("section", "").isdigit():
             section = db.session.get(Section, int(request.args["section"]))
@@ -340,6 +355,17 @@ def new_comment(consultation_id: int):
     else:
         status = 400
     return _render_form(consultation, form, parent, section, preview_html=preview_html, status=status)
+
+
+def _thread_locked(parent: Comment) -> str | None:
+    """Why no reply form is offered under ``parent`` (moderation hook: a locked thread)."""
+    from app.moderation.services import ThreadLocked, check_may_reply
+
+    try:
+        check_may_reply(db.session, parent)
+    except ThreadLocked as err:
+        return str(err.message)
+    return None
 
 
 def _context_from(form: CommentForm, consultation: Consultation):
@@ -430,7 +456,7 @@ def thread(consultation_id: int, comment_id: int):
     root = db.session.get(Comment, comment.root_id) if comment.root_id else comment
     full = queries.load_full_thread(db.session, current_user, consultation, root, now=utcnow())
     return render_template("comments/thread.html", consultation=consultation, root=root, thread=full,
-                           section=_section_of(root))
+                           section=_section_of(root), moderation=thread_moderation(consultation, full))
 
 
 # --- author's lifecycle ------------------------------------------------------------------

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import smtplib
 import ssl
 import uuid
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import formataddr, parseaddr
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,9 @@ TEMPORARY_SMTP_CODES = range(400, 500)
 
 class PermanentSendError(Exception):
     pass
+
+
+_BARE_ADDRESS = re.compile(r"[^\s<>()\[\],;:\"@]+@[^\s<>()\[\],;:\"@]+")
 
 
 def _clean_header(value: str) -> str:
@@ -63,7 +67,13 @@ def queue_email(
     locale: str | None = None,
     **context: Any,
 ) -> OutboxMessage | None:
-    """Queue one e-mail unless a message with this dedupe key exists already."""
+    """Queue one e-mail unless a message with this dedupe key exists already.
+
+    ``to`` is a bare address (display names are not accepted: they are a
+    header-injection surface and the platform does not need them).
+    """
+    if not _BARE_ADDRESS.fullmatch(to or ""):
+        raise ValueError(f"not a bare e-mail address: {to!r}")
     existing = session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
     if existing is not None:
         return None
@@ -86,8 +96,9 @@ def message_id_for(row: OutboxMessage, sender: str) -> str:
 def build_message(row: OutboxMessage, sender: str) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = sender
-    name, addr = parseaddr(_clean_header(row.to_address))
-    msg["To"] = formataddr((name, addr))
+    if not _BARE_ADDRESS.fullmatch(row.to_address):
+        raise PermanentSendError(f"not a bare e-mail address: {row.to_address!r}")
+    msg["To"] = row.to_address
     msg["Subject"] = _clean_header(row.subject)
     msg["Message-ID"] = row.message_id or message_id_for(row, sender)
     msg.set_content(row.body_text)
@@ -167,6 +178,7 @@ def claim_due(session: Session, limit: int = 50) -> list[OutboxMessage]:
             .where(OutboxMessage.id.in_(ids))
             .where(OutboxMessage.lease_token == token)
             .order_by(OutboxMessage.id)
+            .execution_options(populate_existing=True)
         )
     )
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
@@ -199,9 +211,9 @@ def deliver_due(session: Session, limit: int = 50) -> dict[str, int]:
     for row in claim_due(session, limit):
         if not _still_ours(session, row):
             continue
-        msg = build_message(row, config["MAIL_DEFAULT_SENDER"])
         row.attempts += 1
         try:
+            msg = build_message(row, config["MAIL_DEFAULT_SENDER"])
             if config.get("MAIL_SERVER"):
                 _send_smtp(msg, config)
             else:

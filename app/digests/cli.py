@@ -15,7 +15,8 @@ def digests_group() -> None:
 
 
 @digests_group.command("send-due")
-@click.option("--now", "now_text", default=None, help="Pretend it is this UTC time (ISO 8601), e.g. to re-run a period.")
+@click.option("--now", "now_text", default=None,
+              help="Pretend it is this UTC time (ISO 8601), e.g. to re-run a period.")
 @with_appcontext
 def send_due_command(now_text: str | None) -> None:
     """Create and queue every digest whose period has ended. Safe to run twice, or at once on several machines."""

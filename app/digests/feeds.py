@@ -72,7 +72,7 @@ def region_feed(session: Session, region: Region, *, base_url: str, now: datetim
     ET.SubElement(feed, f"{{{ATOM}}}updated").text = _iso(updated)
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     ET.SubElement(author, f"{{{ATOM}}}name").text = "Agora 1540"
-    for summary, revision, consultation in entries:
+    for _summary, revision, consultation in entries:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         url = f"{base_url}/consultations/{consultation.id}/summary"
         ET.SubElement(entry, f"{{{ATOM}}}title").text = xml_text(consultation.title)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -295,6 +295,3 @@ def mark_read(session: Session, digest: Digest, *, actor: Any, now: datetime | N
     session.flush()
     return True
 
-
-def period_label_dates(digest: Digest) -> tuple[datetime, datetime]:
-    return digest.period_start, digest.period_end - timedelta(seconds=1)

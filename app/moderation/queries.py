@@ -340,3 +340,69 @@ def public_figures(session: Session, consultation_id: int) -> Figures:
 
 def guidelines_for(session: Session, consultation_id: int) -> ModerationGuidelines | None:
     return session.get(ModerationGuidelines, consultation_id)
+
+
+# --- moderation facts shown in a discussion ------------------------------------------------
+
+@dataclass
+class ThreadModeration:
+    """What the comments of one page of a discussion show about moderation,
+    loaded for all of them at once (never one query per comment)."""
+
+    viewer: Any = None
+    # The viewer moderates the consultation: "Moderate" links and the original text of edited comments.
+    moderates: bool = False
+    locked_roots: set[int] = field(default_factory=set)
+    highlighted: set[int] = field(default_factory=set)
+    moderator_edited: set[int] = field(default_factory=set)
+    # Sanitised HTML of the text before the first standing moderator edit (filled for moderators only).
+    originals: dict[int, str] = field(default_factory=dict)
+    my_flags: dict[int, Flag] = field(default_factory=dict)
+
+    def is_locked(self, comment: Comment) -> bool:
+        return (comment.root_id or comment.id) in self.locked_roots
+
+    def may_flag(self, comment: Comment) -> bool:
+        from app.moderation.policy import can_flag
+
+        return comment.id not in self.my_flags and can_flag(self.viewer, comment)
+
+
+def thread_moderation(session: Session, user: Any, consultation: Consultation,
+                      comments: list[Comment]) -> ThreadModeration:
+    """Lock, highlight, moderator edits and the viewer's own flags for ``comments``
+    (already filtered to what ``user`` may read): at most three queries."""
+    from app.accounts.policy import is_signed_in
+    from app.moderation.policy import can_moderate_consultation
+
+    signed_in = is_signed_in(user)
+    result = ThreadModeration(viewer=user, moderates=signed_in and can_moderate_consultation(user, consultation))
+    if not comments:
+        return result
+    ids = sorted({c.id for c in comments})
+    wanted = sorted(set(ids) | {c.root_id for c in comments if c.root_id})
+    for comment_id, locked, highlighted in session.execute(
+            select(CommentModeration.comment_id, CommentModeration.locked, CommentModeration.highlighted)
+            .where(CommentModeration.comment_id.in_(wanted),
+                   or_(CommentModeration.locked.is_(True), CommentModeration.highlighted.is_(True)))):
+        if locked:
+            result.locked_roots.add(comment_id)
+        if highlighted:
+            result.highlighted.add(comment_id)
+    edited = sorted(c.id for c in comments if c.edited_at is not None)
+    if edited:
+        columns = [ModerationDecision.comment_id]
+        if result.moderates:
+            columns.append(ModerationDecision.before)
+        for row in session.execute(
+                select(*columns).where(ModerationDecision.comment_id.in_(edited),
+                                       ModerationDecision.action.in_((DecisionAction.EDIT, DecisionAction.REDACT)),
+                                       ModerationDecision.undone_at.is_(None))
+                .order_by(ModerationDecision.id)):
+            result.moderator_edited.add(row[0])
+            if result.moderates and row[0] not in result.originals:
+                result.originals[row[0]] = (row[1] or {}).get("body_html", "")
+    if signed_in:
+        result.my_flags = {flag.comment_id: flag for flag in session.scalars(
+            select(Flag).where(Flag.user_id == user.id, Flag.comment_id.in_(ids)))}
+    return result

@@ -35,10 +35,6 @@ def can_view_summary(user: Any, summary: Any, consultation: Any) -> bool:
     return not summary.restricted or can_see_restricted(user, consultation)
 
 
-def can_cite_restricted(summary: Any) -> bool:
-    return bool(summary.restricted)
-
-
 def can_enter_dispositions(user: Any, consultation: Any) -> bool:
     """The drafting government (authors of the consultation's country) answers the points raised."""
     return can_edit_consultation(user, consultation)

@@ -47,7 +47,7 @@ class SummaryNotPublished(Conflict):
     pass
 
 
-class NoFocalPoint(DomainError):
+class NoFocalPoint(DomainError):  # noqa: N818 - named like core.errors.NotFound
     pass
 
 

@@ -10,7 +10,9 @@ test leaves a screenshot in tests/browser/artifacts/.
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -84,16 +86,12 @@ class LiveServer:
 
 
 def _compile_catalogues() -> None:
-    """The .mo files are build products (git-ignored); compile them if stale."""
-    translations = ROOT / "app" / "translations"
-    stale = [
-        po for po in translations.glob("*/LC_MESSAGES/messages.po")
-        if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
-    ]
-    if stale:
-        from babel.messages.frontend import CommandLineInterface
-
-        CommandLineInterface().run(["pybabel", "-q", "compile", "-d", str(translations)])
+    """The .mo files are build products (git-ignored): compile the stale ones."""
+    spec = importlib.util.spec_from_file_location("i18n_script", ROOT / "scripts" / "i18n.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    module.compile_catalogues(only_stale=True)
 
 
 @pytest.fixture(scope="package")

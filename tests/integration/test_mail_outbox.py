@@ -133,11 +133,9 @@ def _crlf_payloads() -> list[str]:
 
 
 @pytest.mark.parametrize("payload", _crlf_payloads())
-def test_crafted_crlf_in_names_and_subjects_does_not_inject_headers(session, mail, payload):
+def test_crafted_crlf_in_subjects_does_not_inject_headers(session, mail, payload):
     user = make_user(session)
-    key = f"test:crlf:{user.id}"
-    # A display name goes into "to" the way callers build it: formataddr((name, address)).
-    row = OutboxMessage(dedupe_key=key, to_address=formataddr((f"Evil{payload}", user.email)),
+    row = OutboxMessage(dedupe_key=f"test:crlf:{user.id}", to_address=user.email,
                         subject=f"Hello{payload}", body_text="body", body_html=None)
     session.add(row)
     session.commit()
@@ -150,6 +148,26 @@ def test_crafted_crlf_in_names_and_subjects_does_not_inject_headers(session, mai
         assert message[name] is None, name
     assert "\n" not in message["Subject"] and "\r" not in message["Subject"]
     assert message.get_content().strip() == "body"
+
+
+@pytest.mark.parametrize("payload", _crlf_payloads()[-3:])
+def test_recipients_are_bare_addresses_so_names_cannot_inject(session, mail, payload):
+    """A display name in "to" is refused at queue time; a row that got one anyway is a dead letter."""
+    user = make_user(session)
+    crafted = formataddr((f"Evil{payload}", user.email))
+    with pytest.raises(ValueError, match="bare"):
+        queue_email(session, to=crafted, template="accounts/password_changed", dedupe_key="x", user=user)
+    row = OutboxMessage(dedupe_key=f"test:crlf-to:{user.id}", to_address=crafted,
+                        subject="Hello", body_text="body", body_html=None)
+    session.add(row)
+    session.commit()
+
+    deliver()
+
+    assert mail.messages == []
+    session.refresh(row)
+    assert row.status == OutboxMessage.DEAD
+    assert "bare" in row.last_error
 
 
 def test_account_emails_carry_the_display_name_only_in_the_body(client, session, mail):

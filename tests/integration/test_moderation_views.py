@@ -225,8 +225,9 @@ def test_reasons_and_watch_words_are_editable(session, client):
     entry = session.scalar(select(WatchWord).where(WatchWord.word == "sarin synthesis"))
     assert entry is not None
     assert client.post("/manage/moderation/watch-words", data={"word": "sarin  SYNTHESIS"}).status_code == 400
-    assert client.post(f"/manage/moderation/watch-words/{entry.id}/delete").status_code == 302
-    assert session.get(WatchWord, entry.id) is None
+    entry_id = entry.id
+    assert client.post(f"/manage/moderation/watch-words/{entry_id}/delete").status_code == 302
+    assert session.scalar(select(WatchWord).where(WatchWord.id == entry_id)) is None
 
 
 def test_my_moderation_shows_decisions_with_reasons(session, client):

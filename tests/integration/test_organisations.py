@@ -304,11 +304,12 @@ def test_the_representative_removes_a_member_but_not_the_last_representative(ses
     membership = Membership(user_id=member.id, organisation_id=organisation.id, status=Membership.ACTIVE)
     session.add(membership)
     session.flush()
+    membership_id = membership.id
     login(client, representative)
-    response = client.post(f"/organisations/{organisation.id}/members/{membership.id}/remove", follow_redirects=True)
+    response = client.post(f"/organisations/{organisation.id}/members/{membership_id}/remove", follow_redirects=True)
     assert "Member To Remove is no longer a member." in text_of(response)
     session.expire_all()
-    assert session.get(Membership, membership.id) is None
+    assert session.scalar(select(Membership).where(Membership.id == membership_id)) is None
 
     admin = make_user(session)
     grant(session, admin, Role.ADMIN)

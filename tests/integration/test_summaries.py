@@ -132,6 +132,8 @@ def test_public_page_shows_the_summary_with_citation_figures_and_hides_unpublish
     assert "Based on 3 comments, 2 organisations." in text
     assert f'/consultations/{consultation.id}/comments/{c["opposes"].id}' in text
     assert "SECRET-PORT-DETAILS" not in text
+    consultation_page = client.get(f"/consultations/{consultation.id}").get_data(as_text=True)
+    assert f'href="/consultations/{consultation.id}/summary"' in consultation_page
 
 
 def test_a_restricted_summary_is_hidden_from_visitors_and_shown_to_focal_points_in_scope(session, client):

@@ -157,6 +157,13 @@ EXPECTED: dict[str, tuple[str, dict[str, object]]] = {
     "comments.open_notification": ("/notifications/{missing}", signed_in(404)),
     "comments.notification_settings": ("/notifications/settings", signed_in()),
     "comments.my_activity": ("/my/activity", signed_in()),
+    # insight: coverage is public; what counts depends on what the viewer may read
+    "insight.region_coverage": ("/regions/OSCE/coverage", everyone()),
+    "insight.state_coverage": ("/regions/OSCE/coverage/AT", everyone()),
+    "insight.region_compare": ("/regions/OSCE/compare", everyone()),
+    "insight.compare_provisions": ("/compare", everyone()),
+    "insight.consultation_obligations": ("/consultations/{invited}/obligations",
+                                         {**everyone(404), "author": 200, "moderator": 200, "admin": 200}),
 }
 
 PUBLIC = "public"

@@ -1,0 +1,1 @@
+"""Regional coverage and consistency views: which 1540 obligations the drafts address, and the gaps."""
