@@ -275,9 +275,11 @@ def scenarios_for(manifest: dict, session) -> list[Scenario]:
     from app.consultations.models import Section
 
     small_anchor = session.get(Section, small_section[0]).anchor if small_section else "article-1"
+    readable_roots = select(Comment.id).where(Comment.consultation_id == c, Comment.parent_id.is_(None),
+                                              Comment.status == "published", Comment.audience == "public")
     small_root = session.execute(
         select(Comment.root_id, func.count()).where(Comment.consultation_id == c, Comment.status == "published",
-                                                    Comment.audience == "public")
+                                                    Comment.audience == "public", Comment.root_id.in_(readable_roots))
         .group_by(Comment.root_id).having(func.count() >= 3).order_by(func.count(), Comment.root_id).limit(1)
     ).first()
     small_thread = small_root[0] if small_root else thread["root_id"]
@@ -350,7 +352,9 @@ def inspect(url: str, manifest: dict, scenarios: list[Scenario]) -> dict:
                                                       else COMMENT_MARK)
         if scenario.small_path:
             scenario.small_queries, small = count(client, scenario.small_path)
-            assert small.status_code == 200, (scenario.small_path, small.status_code)
+            if small.status_code != 200:
+                log(f"  {scenario.small_path} answered {small.status_code}: no small-object count for {scenario.name}")
+                scenario.small_queries = None
     extra = {}
     # posting: one comment through the form, as a writer
     writer = app.test_client()

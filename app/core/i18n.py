@@ -65,6 +65,18 @@ def relative(value: datetime | None) -> str:
     return format_timedelta(value - utcnow(), add_direction=True, threshold=1.0)
 
 
+def filesize(num_bytes: int | None) -> str:
+    """'12 kB' / '3.4 MB' with the unit and digits of the viewer's language."""
+    from babel.units import format_unit
+    from flask_babel import get_locale
+
+    size = float(num_bytes or 0)
+    locale = str(get_locale() or "en")
+    if size < 1000 * 1000:
+        return format_unit(max(1, round(size / 1000)), "digital-kilobyte", length="short", locale=locale)
+    return format_unit(round(size / 1000 / 1000, 1), "digital-megabyte", length="short", locale=locale)
+
+
 def init_app(app: Flask) -> None:
     from flask_babel import get_locale
 
@@ -75,6 +87,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["relative"] = relative
+    app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.filters["language_name"] = lambda code: Locale.parse(code).get_display_name(
         str(get_locale())
     ) if code else ""

@@ -46,8 +46,7 @@ def world(live_server):
 
 def send_due_digests(live_server) -> None:
     """What the daily digest run does tomorrow (it sends the last complete day)."""
-    from app.core.db import db
-    from app.core.db import utcnow
+    from app.core.db import db, utcnow
     from app.digests.services import send_due
 
     with live_server.app.app_context():

@@ -82,7 +82,8 @@ def test_a_consultation_in_arabic_and_russian(page, draft, language, direction):
     follow(page, re.compile(r"^Article 5"))
     assert page.url.endswith(draft.article_5_url)
     assert_language(page, language, direction)
-    discussion = page.get_by_role("region", name=re.compile(re.escape(translated(language, "Comments on this provision"))))
+    heading = translated(language, "Comments on this provision")
+    discussion = page.get_by_role("region", name=re.compile(re.escape(heading)))
     expect(discussion).to_contain_text("Free economic zones need the same controls as ports.")
     # The comment keeps its own language (English) inside the translated page.
     expect(discussion.locator(".prose[lang=en]").first).to_be_visible()

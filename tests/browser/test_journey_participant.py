@@ -22,8 +22,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture()
 def world(live_server):
     def seed(session):
-        from app.accounts.organisations import create_organisation, verify_organisation
         from app.accounts.models import Role
+        from app.accounts.organisations import create_organisation, verify_organisation
 
         tag = js.suffix()
         representative = js.account(session, "Rania Representative")

@@ -122,8 +122,9 @@ def test_upload_then_download_as_attachment_with_safe_headers(client, session, a
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Content-Type"].startswith(GOOD["annex.docx"][1])
     # deleting removes the row and, once committed, the file
-    assert client.post(f"/manage/consultations/{consultation.id}/attachments/{attachment.id}/delete").status_code == 302
-    assert client.get(f"/consultations/{consultation.id}/attachments/{attachment.id}").status_code == 404
+    consultation_id, attachment_id = consultation.id, attachment.id
+    assert client.post(f"/manage/consultations/{consultation_id}/attachments/{attachment_id}/delete").status_code == 302
+    assert client.get(f"/consultations/{consultation_id}/attachments/{attachment_id}").status_code == 404
     assert not stored.exists()
 
 
