@@ -25,7 +25,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@touch $@
 
 translations: venv
-	@$(VENV)/bin/pybabel compile --use-fuzzy -q -d app/translations 2>/dev/null || true
+	@$(PY) scripts/i18n.py compile
 
 # Extract the strings of app/ and templates/ into messages.pot, merge it into
 # every catalogue and report what is left to translate.

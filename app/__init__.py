@@ -27,7 +27,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     )
     app.config.from_object(config)
     app.config.update(overrides)
-    logging.basicConfig(level=logging.INFO if not app.debug else logging.DEBUG)
+    logging.basicConfig(level=logging.INFO)
 
     _init_extensions(app)
     _init_core(app)
@@ -93,6 +93,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.insight.views import bp as insight_bp
 
     app.register_blueprint(insight_bp)
+    from app.api.views import bp as api_bp
+
+    app.register_blueprint(api_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -52,10 +52,20 @@ def text_direction(locale: str) -> str:
 
 
 def when(value: datetime | None, fmt: str = "medium") -> str:
-    """Absolute date and time in the viewer's language and zone."""
+    """Absolute date and time in the viewer's language and zone.
+
+    The default is "14 Mar 2027, 17:00 CET": a medium date, a short time and
+    the zone, joined the way the locale joins them (no seconds).
+    """
     if value is None:
         return ""
-    return format_datetime(value, fmt)
+    if fmt != "medium":
+        return format_datetime(value, fmt)
+    from flask_babel import format_date, format_time, get_locale
+
+    pattern = Locale.parse(str(get_locale() or "en")).datetime_formats["medium"]
+    moment = str(pattern).replace("'", "").format(format_time(value, "short"), format_date(value, "medium"))
+    return f"{moment} {format_datetime(value, 'zzz')}"
 
 
 def relative(value: datetime | None) -> str:
