@@ -96,6 +96,8 @@ class Config:
     RATELIMIT_LOGIN = _env("RATELIMIT_LOGIN", "10 per 15 minutes")
     RATELIMIT_REGISTER = _env("RATELIMIT_REGISTER", "5 per hour")
     RATELIMIT_RESET = _env("RATELIMIT_RESET", "5 per hour")
+    # The read API (/api/v1), per client address.
+    API_RATELIMIT = _env("API_RATELIMIT", "120 per minute")
 
     # Languages: the six UN languages.
     LANGUAGES = ("en", "fr", "es", "ru", "ar", "zh")
@@ -150,7 +152,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "testing-only-not-secret"
+    SECRET_KEY = "testing-only-not-secret"  # noqa: S105 - the test profile only
     DATABASE_URL = _env("TEST_DATABASE_URL", "sqlite://")
     SESSION_COOKIE_SECURE = False
     SEND_HSTS = False

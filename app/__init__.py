@@ -68,12 +68,12 @@ def _init_core(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.accounts.org_views import bp as organisations_bp
     from app.accounts.views import bp as accounts_bp
     from app.admin.views import bp as admin_bp
     from app.consultations.views import bp as consultations_bp
     from app.core.health import bp as health_bp
     from app.geography.views import bp as geography_bp
-    from app.accounts.org_views import bp as organisations_bp
     from app.site.views import bp as site_bp
 
     for bp in (site_bp, health_bp, accounts_bp, organisations_bp, geography_bp, admin_bp):

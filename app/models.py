@@ -6,7 +6,7 @@ def load_all_models() -> None:
     import app.comments.models  # noqa: F401
     import app.consultations.models  # noqa: F401
     import app.core.models  # noqa: F401
+    import app.digests.models  # noqa: F401
     import app.geography.models  # noqa: F401
     import app.moderation.models  # noqa: F401
     import app.summaries.models  # noqa: F401
-    import app.digests.models  # noqa: F401

@@ -205,7 +205,7 @@ class Notification(Base):
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"), index=True)
     # Unique per recipient: the same event never notifies twice.
     dedupe_key: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # the daily e-mail selects by day
     read_at: Mapped[datetime | None]
 
     comment: Mapped[Comment | None] = relationship()
@@ -216,14 +216,26 @@ class Notification(Base):
     )
 
 
+# --- e-mail frequency (issue "Summaries forwarded…", item 6) ---
+class EmailFrequency:
+    """How participant e-mails (replies, moderation decisions, closing soon) are sent."""
+
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+    ALL = (IMMEDIATE, DAILY)
+# --- end e-mail frequency ---
+
+
 class NotificationPreference(Base):
-    """Per-user e-mail choices; no row means the defaults (everything on)."""
+    """Per-user e-mail choices; no row means the defaults (everything on, immediately)."""
 
     __tablename__ = "notification_preference"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     email_replies: Mapped[bool] = mapped_column(default=True, server_default="1")
     email_closing: Mapped[bool] = mapped_column(default=True, server_default="1")
+    email_frequency: Mapped[str] = mapped_column(String(16), default=EmailFrequency.IMMEDIATE,
+                                                 server_default=EmailFrequency.IMMEDIATE, index=True)
 
 
 class CommentDraft(Base):

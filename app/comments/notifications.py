@@ -7,10 +7,12 @@ restricted notifies the parent's author only if that author may see it.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import groupby
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -20,16 +22,19 @@ from app.comments.models import (
     Audience,
     Comment,
     CommentStatus,
+    EmailFrequency,
     Follow,
     Notification,
     NotificationKind,
     NotificationPreference,
 )
-from app.comments.policy import can_see_restricted
+from app.comments.policy import can_see_comment, can_see_restricted
 from app.consultations.diff import html_to_text
 from app.consultations.models import Consultation, Status
 from app.core.db import utcnow
+from app.core.errors import DomainError
 from app.core.mail import queue_email
+from app.core.models import OutboxMessage
 
 CLOSING_NOTICE = timedelta(days=7)
 EXCERPT = 400
@@ -50,7 +55,117 @@ def excerpt(comment: Comment) -> str:
 
 def preferences(session: Session, user_id: int) -> NotificationPreference:
     return session.get(NotificationPreference, user_id) or NotificationPreference(
-        user_id=user_id, email_replies=True, email_closing=True)
+        user_id=user_id, email_replies=True, email_closing=True, email_frequency=EmailFrequency.IMMEDIATE)
+
+
+# --- e-mail frequency (issue "Summaries forwarded…", item 6) ---------------------------
+
+MODERATION = "moderation"  # the kind app.moderation.services gives decision notifications
+# Kinds whose e-mail follows the user's frequency. Sanction notices are safety
+# notices and always leave at once; flag resolutions are in-app only.
+PARTICIPANT_KINDS = (NotificationKind.REPLY, NotificationKind.CLOSING, MODERATION)
+_OPT_OUT = {NotificationKind.REPLY: "email_replies", NotificationKind.CLOSING: "email_closing"}
+
+
+def wants_email(preference: NotificationPreference, kind: str) -> bool:
+    """The user has not switched off e-mails of this kind (decisions cannot be)."""
+    attribute = _OPT_OUT.get(kind)
+    return attribute is None or bool(getattr(preference, attribute))
+
+
+def queue_participant_email(session: Session, user: User, *, kind: str, template: str, dedupe_key: str,
+                            **context: Any) -> Any:
+    """The one place that decides whether a participant e-mail leaves now.
+
+    Users who opted out of ``kind`` get none; users on the daily frequency get
+    none now, the day's notifications reach them in one e-mail (``send_daily``).
+    The in-app notification is the caller's and is created either way."""
+    preference = preferences(session, user.id)
+    if not wants_email(preference, kind) or preference.email_frequency == EmailFrequency.DAILY:
+        return None
+    return queue_email(session, to=user.email, template=template, dedupe_key=dedupe_key,
+                       locale=user.preferred_language, user=user, **context)
+
+
+def set_email_choices(session: Session, *, email_replies: bool, email_closing: bool, email_frequency: str,
+                      actor: Any) -> NotificationPreference:
+    """Save the e-mail opt-outs and the frequency of the signed-in user."""
+    from app.comments.services import set_notification_preferences
+
+    if email_frequency not in EmailFrequency.ALL:
+        raise DomainError(_l("Choose how often we e-mail you."), field="email_frequency")
+    preference = set_notification_preferences(session, email_replies=email_replies, email_closing=email_closing,
+                                              actor=actor)
+    preference.email_frequency = email_frequency
+    session.flush()
+    return preference
+
+
+def daily_key(user_id: int, day: date) -> str:
+    return f"daily:{user_id}:{day.isoformat()}"
+
+
+def send_daily(session: Session, *, day: date) -> int:
+    """Queue one e-mail per user on the daily frequency listing that UTC day's
+    notifications (of kinds they did not opt out of). Empty days send nothing;
+    the dedupe key makes a second run for the same day queue nothing.
+
+    Returns the number of e-mails queued."""
+    start = datetime.combine(day, time.min, tzinfo=UTC)
+    rows = session.execute(
+        select(Notification, NotificationPreference)
+        .join(NotificationPreference, NotificationPreference.user_id == Notification.user_id)
+        .where(NotificationPreference.email_frequency == EmailFrequency.DAILY,
+               Notification.created_at >= start, Notification.created_at < start + timedelta(days=1),
+               Notification.kind.in_(PARTICIPANT_KINDS))
+        .options(selectinload(Notification.comment).selectinload(Comment.author))
+        .order_by(Notification.user_id, Notification.created_at, Notification.id)
+    ).all()
+    wanted = [(note, pref) for note, pref in rows if wants_email(pref, note.kind)]
+    if not wanted:
+        return 0
+    user_ids = {note.user_id for note, _pref in wanted}
+    done = set(session.scalars(select(OutboxMessage.dedupe_key).where(
+        OutboxMessage.dedupe_key.in_([daily_key(uid, day) for uid in user_ids]))))
+    users = {user.id: user for user in session.scalars(
+        select(User).where(User.id.in_(user_ids), User.status == User.ACTIVE)
+        .options(selectinload(User.grants), selectinload(User.memberships)))}
+    consultations = {c.id: c for c in session.scalars(
+        select(Consultation).where(Consultation.id.in_({note.consultation_id for note, _pref in wanted}))
+        .options(selectinload(Consultation.regions), selectinload(Consultation.invitations)))}
+    queued = 0
+    for user_id, group in groupby(wanted, key=lambda row: row[0].user_id):
+        user = users.get(user_id)
+        if user is None or daily_key(user_id, day) in done:
+            continue
+        items = [item for note, _pref in group
+                 if (item := _daily_item(note, user, consultations.get(note.consultation_id))) is not None]
+        if not items:
+            continue
+        if queue_email(session, to=user.email, template="comments/daily", dedupe_key=daily_key(user_id, day),
+                       locale=user.preferred_language, user=user, day=day, items=items,
+                       notifications_url=absolute_url("/notifications"),
+                       settings_url=absolute_url("/notifications/settings")) is not None:
+            queued += 1
+    return queued
+
+
+def _daily_item(note: Notification, user: User, consultation: Consultation | None) -> dict[str, Any] | None:
+    """What one line of the daily e-mail needs; None when there is nothing the
+    user may still read (a reply hidden or made restricted since)."""
+    if consultation is None:
+        return None
+    item: dict[str, Any] = {"kind": note.kind, "title": consultation.title,
+                            "url": absolute_url(f"/notifications/{note.id}")}
+    if note.kind == NotificationKind.REPLY:
+        comment = note.comment
+        if comment is None or not can_see_comment(user, comment, consultation):
+            return None
+        item.update(replier=comment.author.display_name, excerpt=excerpt(comment))
+    elif note.kind == NotificationKind.CLOSING:
+        item.update(closes_at=consultation.closes_at)
+    return item
+# --- end e-mail frequency ----------------------------------------------------------------
 
 
 def _notify(session: Session, *, user_id: int, kind: str, dedupe_key: str, consultation_id: int | None,
@@ -93,12 +208,12 @@ def on_published(session: Session, comment: Comment, consultation: Consultation)
         return
     created = _notify(session, user_id=recipient.id, kind=NotificationKind.REPLY,
                       dedupe_key=f"reply:{comment.id}", consultation_id=consultation.id, comment_id=comment.id)
-    if created is None or not preferences(session, recipient.id).email_replies:
+    if created is None:
         return
-    queue_email(session, to=recipient.email, template="comments/reply", dedupe_key=f"comment-reply:{comment.id}",
-                locale=recipient.preferred_language, user=recipient, comment=comment, consultation=consultation,
-                replier=comment.author.display_name, url=absolute_url(comment_path(comment)),
-                excerpt=excerpt(comment), settings_url=absolute_url("/notifications/settings"))
+    queue_participant_email(session, recipient, kind=NotificationKind.REPLY, template="comments/reply",
+                            dedupe_key=f"comment-reply:{comment.id}", comment=comment, consultation=consultation,
+                            replier=comment.author.display_name, url=absolute_url(comment_path(comment)),
+                            excerpt=excerpt(comment), settings_url=absolute_url("/notifications/settings"))
 
 
 def notify_closing(session: Session, *, now: datetime | None = None) -> int:
@@ -132,10 +247,9 @@ def notify_closing(session: Session, *, now: datetime | None = None) -> int:
             if created is None:
                 continue
             sent += 1
-            if preferences(session, user.id).email_closing:
-                queue_email(session, to=user.email, template="comments/closing",
-                            dedupe_key=f"closing:{consultation.id}:{user.id}:{consultation.closes_at:%Y%m%d%H%M}",
-                            locale=user.preferred_language, user=user, consultation=consultation,
-                            url=absolute_url(f"/consultations/{consultation.id}"),
-                            settings_url=absolute_url("/notifications/settings"))
+            queue_participant_email(
+                session, user, kind=NotificationKind.CLOSING, template="comments/closing",
+                dedupe_key=f"closing:{consultation.id}:{user.id}:{consultation.closes_at:%Y%m%d%H%M}",
+                consultation=consultation, url=absolute_url(f"/consultations/{consultation.id}"),
+                settings_url=absolute_url("/notifications/settings"))
     return sent

@@ -20,15 +20,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
+from wtforms import RadioField
 
 from app.accounts.models import OrganisationKind, Role, Scope
 from app.accounts.org_forms import kind_label
 from app.accounts.policy import can_speak_for, has_role, is_signed_in
 from app.comments import queries, services
 from app.comments.forms import (
-    AUDIENCE_LABELS,
     KIND_BADGES,
-    KIND_LABELS,
     SORT_LABELS,
     STANCE_LABELS,
     ActionForm,
@@ -37,7 +36,7 @@ from app.comments.forms import (
     NotificationSettingsForm,
     new_idempotency_key,
 )
-from app.comments.models import Comment, CommentDraft, CommentKind, CommentStatus, Stance
+from app.comments.models import Comment, CommentDraft, CommentKind, CommentStatus, EmailFrequency, Stance
 from app.comments.policy import (
     can_comment,
     can_edit_comment,
@@ -592,22 +591,38 @@ def open_notification(notification_id: int):
     return redirect(url_for(".notifications"))
 
 
+# --- e-mail frequency (issue "Summaries forwarded…", item 6) ---
+class EmailChoicesForm(NotificationSettingsForm):
+    email_frequency = RadioField(
+        _l("How often should we e-mail you?"),
+        choices=[(EmailFrequency.IMMEDIATE, _l("Immediately, one e-mail per notification")),
+                 (EmailFrequency.DAILY, _l("Once a day, in one e-mail listing the day's notifications"))],
+        default=EmailFrequency.IMMEDIATE)
+
+
 @bp.route("/notifications/settings", methods=["GET", "POST"])
 @login_required
 def notification_settings():
-    from app.comments.notifications import preferences
+    from app.comments.notifications import preferences, set_email_choices
 
-    form = NotificationSettingsForm()
+    form = EmailChoicesForm()
     if request.method == "GET":
         current = preferences(db.session, current_user.id)
         form.email_replies.data, form.email_closing.data = current.email_replies, current.email_closing
+        form.email_frequency.data = current.email_frequency
     elif form.validate():
-        services.set_notification_preferences(db.session, email_replies=form.email_replies.data,
-                                              email_closing=form.email_closing.data, actor=current_user)
-        db.session.commit()
-        flash(_("Your e-mail choices are saved."), "success")
-        return redirect(url_for(".notification_settings"))
+        try:
+            set_email_choices(db.session, email_replies=form.email_replies.data,
+                              email_closing=form.email_closing.data, email_frequency=form.email_frequency.data,
+                              actor=current_user)
+        except DomainError as err:
+            form.add_domain_error(err)
+        else:
+            db.session.commit()
+            flash(_("Your e-mail choices are saved."), "success")
+            return redirect(url_for(".notification_settings"))
     return render_template("comments/settings.html", form=form), 200 if request.method == "GET" else 400
+# --- end e-mail frequency ---
 
 
 @bp.get("/my/activity")

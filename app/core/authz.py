@@ -12,7 +12,6 @@ object; templates call the same predicates through ``can``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, redirect, request, url_for
@@ -46,10 +45,6 @@ def requires(predicate: Predicate) -> Callable[[F], F]:
 
 def access_of(view: Callable[..., Any]) -> tuple[str, Predicate | None] | None:
     return getattr(view, ACCESS_ATTR, None)
-
-
-class Forbidden(Exception):
-    pass
 
 
 def authorize(predicate: Predicate, user: Any, *args: Any, hide: bool = False) -> None:

@@ -121,5 +121,5 @@ def init_app(app: Flask) -> None:
 
             db.session.rollback()
         except Exception:  # noqa: BLE001 - the page must still render
-            pass
+            app.logger.warning("rollback after an unhandled error failed", exc_info=True)
         return _render(500)

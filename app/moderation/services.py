@@ -204,14 +204,15 @@ def notify_decision(session: Session, decision: ModerationDecision, comment: Com
     _notify(session, user_id=author.id, kind="moderation", dedupe_key=key,
             consultation_id=comment.consultation_id, comment_id=comment.id)
     consultation = session.get(Consultation, comment.consultation_id)
-    from app.comments.notifications import excerpt
+    from app.comments.notifications import MODERATION, excerpt, queue_participant_email
 
-    queue_email(session, to=author.email, template="moderation/decision", dedupe_key=key,
-                locale=author.preferred_language, user=author, decision=decision, comment=comment,
-                consultation=consultation, excerpt=excerpt(comment) if comment.body_html else "",
-                url=_link("moderation.my_moderation", _anchor=f"decision-{decision.id}"),
-                guidelines_url=_link("moderation.transparency", consultation_id=comment.consultation_id),
-                ACTION_DONE=ACTION_DONE)
+    # The author's e-mail frequency applies (daily: it comes in the day's e-mail).
+    queue_participant_email(session, author, kind=MODERATION, template="moderation/decision", dedupe_key=key,
+                            decision=decision, comment=comment,
+                            consultation=consultation, excerpt=excerpt(comment) if comment.body_html else "",
+                            url=_link("moderation.my_moderation", _anchor=f"decision-{decision.id}"),
+                            guidelines_url=_link("moderation.transparency", consultation_id=comment.consultation_id),
+                            ACTION_DONE=ACTION_DONE)
 
 
 def _notify_sanction(session: Session, sanction: Sanction, *, lifted: bool) -> None:

@@ -164,6 +164,16 @@ EXPECTED: dict[str, tuple[str, dict[str, object]]] = {
     "insight.compare_provisions": ("/compare", everyone()),
     "insight.consultation_obligations": ("/consultations/{invited}/obligations",
                                          {**everyone(404), "author": 200, "moderator": 200, "admin": 200}),
+    # read API: JSON; anonymous callers of protected endpoints get 401, not the sign-in page
+    "api.openapi_document": ("/api/v1/openapi.json", everyone()),
+    "api.list_consultations": ("/api/v1/consultations", everyone()),
+    "api.get_consultation": ("/api/v1/consultations/{invited}",
+                             {**everyone(404), "author": 200, "moderator": 200, "admin": 200}),
+    "api.list_comments": ("/api/v1/consultations/{consultation}/comments", everyone()),
+    "api.get_summary": ("/api/v1/consultations/{consultation}/summary", everyone(404)),
+    "api.get_region_coverage": ("/api/v1/regions/OSCE/coverage", everyone()),
+    "api.list_my_digests": ("/api/v1/me/digests", signed_in(anonymous=401)),
+    "api.get_my_digest": ("/api/v1/me/digests/{missing}", signed_in(404, anonymous=401)),
 }
 
 PUBLIC = "public"

@@ -1,0 +1,1 @@
+"""Read-only JSON API (/api/v1), described by /api/v1/openapi.json."""
