@@ -71,51 +71,32 @@ def _register_blueprints(app: Flask) -> None:
     from app.accounts.org_views import bp as organisations_bp
     from app.accounts.views import bp as accounts_bp
     from app.admin.views import bp as admin_bp
+    from app.api.views import bp as api_bp
+    from app.comments.views import bp as comments_bp
     from app.consultations.views import bp as consultations_bp
     from app.core.health import bp as health_bp
-    from app.geography.views import bp as geography_bp
-    from app.site.views import bp as site_bp
-
-    for bp in (site_bp, health_bp, accounts_bp, organisations_bp, geography_bp, admin_bp):
-        app.register_blueprint(bp)
-    app.register_blueprint(consultations_bp)
-    from app.comments.views import bp as comments_bp
-
-    app.register_blueprint(comments_bp)
-    from app.moderation.views import bp as moderation_bp
-
-    app.register_blueprint(moderation_bp)
     from app.digests.views import bp as digests_bp
+    from app.geography.views import bp as geography_bp
+    from app.insight.views import bp as insight_bp
+    from app.moderation.views import bp as moderation_bp
+    from app.site.views import bp as site_bp
     from app.summaries.views import bp as summaries_bp
 
-    app.register_blueprint(summaries_bp)
-    app.register_blueprint(digests_bp)
-    from app.insight.views import bp as insight_bp
-
-    app.register_blueprint(insight_bp)
-    from app.api.views import bp as api_bp
-
-    app.register_blueprint(api_bp)
+    for bp in (site_bp, health_bp, accounts_bp, organisations_bp, geography_bp, admin_bp, consultations_bp,
+               comments_bp, moderation_bp, summaries_bp, digests_bp, insight_bp, api_bp):
+        app.register_blueprint(bp)
 
 
 def _register_cli(app: Flask) -> None:
     from app.accounts.cli import register as register_accounts
+    from app.comments.cli import register as register_comments
     from app.consultations.cli import register as register_consultations
     from app.core.cli import register as register_core
+    from app.digests.cli import register as register_digests
     from app.geography.cli import register as register_geography
+    from app.moderation.cli import register as register_moderation
     from app.site.demo import register as register_demo
 
-    register_core(app)
-    register_accounts(app)
-    register_geography(app)
-    register_consultations(app)
-    from app.comments.cli import register as register_comments
-
-    register_comments(app)
-    from app.moderation.cli import register as register_moderation
-
-    register_moderation(app)
-    from app.digests.cli import register as register_digests
-
-    register_digests(app)
-    register_demo(app)
+    for register in (register_core, register_accounts, register_geography, register_consultations,
+                     register_comments, register_moderation, register_digests, register_demo):
+        register(app)

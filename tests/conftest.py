@@ -29,6 +29,22 @@ from app.core.db import db, make_engine
 from config import TestingConfig
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+AXE_LOG = Path(__file__).resolve().parent / "browser" / "artifacts" / "axe-checked.txt"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the main process, not an xdist worker
+        AXE_LOG.unlink(missing_ok=True)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The pages axe-core checked in the browser tests (from every worker)."""
+    if not AXE_LOG.exists():
+        return
+    pages = dict.fromkeys(line for line in AXE_LOG.read_text(encoding="utf-8").splitlines() if line)
+    terminalreporter.write_line(f"axe-checked pages ({len(pages)}, zero violations at WCAG 2.2 A/AA):")
+    for entry in pages:
+        terminalreporter.write_line(f"  {entry}")
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -37,6 +38,8 @@ CHROMIUM_ARGS = [
 ]
 
 AXE_CHECKED: list[str] = []  # "<url> [<lang>]" of every page check_a11y looked at
+# Shared by pytest-xdist workers; tests/conftest.py prints it at the end of the run.
+AXE_LOG = ARTIFACTS / "axe-checked.txt"
 
 
 # --- collection, reporting -----------------------------------------------------
@@ -55,15 +58,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """At the end of the session: the pages axe-core checked."""
-    if not AXE_CHECKED:
-        return
-    terminalreporter.write_line("axe-checked pages:")
-    for entry in dict.fromkeys(AXE_CHECKED):
-        terminalreporter.write_line(f"  {entry}")
 
 
 # --- the served application ----------------------------------------------------
@@ -225,6 +219,10 @@ def check_a11y(page: Any, *, exclude: list[str] | None = None) -> None:
     )
     lang = page.evaluate("() => document.documentElement.lang")
     AXE_CHECKED.append(f"{page.url} [{lang}]")
+    AXE_LOG.parent.mkdir(parents=True, exist_ok=True)
+    with AXE_LOG.open("a", encoding="utf-8") as fh:
+        parts = urlsplit(page.url)
+        fh.write(f"{parts.path}{'?' + parts.query if parts.query else ''} [{lang}]\n")
     violations = results["violations"]
     assert not violations, f"axe-core found {len(violations)} violation(s) on {page.url} [{lang}]:\n" + (
         _format_violations(violations)
