@@ -55,6 +55,8 @@ COMMENT_MARK = b'<article class="comment '
 QUEUE_ITEM_MARK = b'name="items"'
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
 # Targets from the issue (bench/README.md).
 SECTION_VS_REFERENCE = 0.60
 THREAD_VS_REFERENCE = 0.50
@@ -634,7 +636,7 @@ def rate_limit_check(args: argparse.Namespace, stamp: str) -> dict:
     reset_database(url)
     migrate_and_load(make_app(url))
     limit = 6
-    out: dict[str, Any] = {"limit": f"{limit} per 15 minutes", "redis": redis_url}
+    out: dict[str, Any] = {"limit": f"{limit} per 15 minutes", "redis_url": redis_url}
     for storage in ("redis", "memory"):
         prefix = f"bench-{uuid.uuid4().hex[:8]}"
         env = {**bench_env(url), "RATELIMIT_ENABLED": "true", "RATELIMIT_LOGIN": f"{limit} per 15 minutes"}
@@ -791,7 +793,8 @@ def markdown(report: dict) -> str:
         else:
             lines += [f"Rate limits across processes: two gunicorn processes, sign-in limit {rl['limit']}, "
                       f"{len(rl['redis']['statuses'])} failed sign-ins for one account sent alternately to both. "
-                      f"With Redis ({rl['redis']}): {rl['redis']['accepted_attempts']} answered, "
+                      f"With Redis ({rl.get('redis_url', DEFAULT_REDIS_URL)}): "
+                      f"{rl['redis']['accepted_attempts']} answered, "
                       f"{rl['redis']['refused']} refused with 429 — the limit holds across both processes: "
                       f"{'yes' if rl['redis']['limit_holds_across_processes'] else 'NO'}. With memory storage: "
                       f"{rl['memory']['accepted_attempts']} answered — each process counts on its own.", ""]
@@ -842,7 +845,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="measure longer (up to --max-duration) when fewer requests complete")
     parser.add_argument("--max-duration", type=float, default=40.0)
     parser.add_argument("--posts-per-writer", type=int, default=20)
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
     parser.add_argument("--digest-sample", type=int, default=50,
                         help="focal points whose digest build is timed (all 500: --digest-sample 500)")
     parser.add_argument("--no-rate-limit-check", action="store_true")
@@ -850,7 +853,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--section", default="make-bench",
                         help="the marked section of bench/RESULTS.md this run rewrites")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--render", metavar="JSON",
+                        help="only rewrite the --section of bench/RESULTS.md from a results file, measuring nothing")
     args = parser.parse_args(argv)
+    if args.render:
+        report = json.loads(Path(args.render).read_text(encoding="utf-8"))
+        report["targets"] = targets(report)
+        write_results_md(markdown(report), args.section)
+        log(f"bench/RESULTS.md section {args.section!r} rewritten from {args.render}")
+        return 0
 
     # SIGTERM (make interrupted, CI time-out) stops the gunicorn processes on the way out
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

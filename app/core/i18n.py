@@ -87,6 +87,15 @@ def filesize(num_bytes: int | None) -> str:
     return format_unit(round(size / 1000 / 1000, 1), "digital-megabyte", length="short", locale=locale)
 
 
+def list_of(items) -> str:
+    """"A, B and C" — a list joined the way the viewer's language joins lists."""
+    from babel.lists import format_list
+    from flask_babel import get_locale
+
+    items = [str(item) for item in items if item]
+    return format_list(items, style="standard", locale=str(get_locale() or "en")) if items else ""
+
+
 def init_app(app: Flask) -> None:
     from flask_babel import get_locale
 
@@ -98,6 +107,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["relative"] = relative
     app.jinja_env.filters["filesize"] = filesize
+    app.jinja_env.filters["list_of"] = list_of
     app.jinja_env.filters["language_name"] = lambda code: Locale.parse(code).get_display_name(
         str(get_locale())
     ) if code else ""

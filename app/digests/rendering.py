@@ -47,5 +47,5 @@ def render_digest(content: DigestContent, *, user: Any, language: str, page_url:
         context = {"content": content, "user": user, "subject": subject, "page_url": page_url, "pdf_url": pdf_url}
         html = sanitize_html(render_template("digests/_content.html", **context))
         text = render_template("digests/_content.txt", **context)
-        document = render_template("digests/pdf.html", body=html, language=language, **context)
+        document = render_template("digests/pdf.html", body_html=html, language=language, **context)
     return RenderedDigest(subject=subject, html=html, text=text, pdf=render_pdf(document))
