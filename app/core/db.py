@@ -72,7 +72,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    """Writers take SQLite's write lock up front (BEGIN IMMEDIATE), so two
+    concurrent writers queue behind busy_timeout instead of one failing when a
+    read transaction tries to become a write one. Page views (GET, HEAD) stay
+    deferred so readers never wait for each other."""
+    from flask import has_request_context, request
+
+    reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+    conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
