@@ -27,8 +27,8 @@ loaded. What is built (fixed seed, so the same command builds the same data):
 - one audit entry per comment posted and per decision, hash-chained exactly
   as ``app.core.audit.record`` chains them, so ``flask audit verify`` passes.
 
-Not built: summaries and forwardings (that domain landed while this was
-written), so digests carry consultation events only. The summary of what was
+Not generated yet: summaries and forwardings, so digests carry consultation
+events only. The summary of what was
 built (ids of the scenario objects) is printed as JSON and written to
 ``--manifest`` when given.
 """

@@ -516,20 +516,11 @@ def run_one(url: str, comments: int, args: argparse.Namespace, stamp: str) -> di
     from app.core.db import db
     from bench.generate import make_app
 
-    for attempt in range(3):
-        app = make_app(url)
-        with app.app_context():
-            scenarios = scenarios_for(manifest, db.session)
-            db.engine.dispose()
-        try:
-            extra = inspect(url, manifest, scenarios)
-            break
-        except (RuntimeError, AssertionError) as exc:
-            # the working tree is shared: a page broken by an edit in progress gets a second chance
-            if attempt == 2:
-                raise
-            log(f"  in-process check failed ({exc}); retrying in 60 s with a fresh app")
-            time.sleep(60)
+    app = make_app(url)
+    with app.app_context():
+        scenarios = scenarios_for(manifest, db.session)
+        db.engine.dispose()
+    extra = inspect(url, manifest, scenarios)
     for s in scenarios:
         log(f"  {s.name}: {s.comments_shown} comments shown, {s.queries} queries"
             + (f" (small object: {s.small_queries})" if s.small_queries is not None else ""))
