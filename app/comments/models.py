@@ -116,6 +116,8 @@ class Comment(Base):
         UniqueConstraint("author_id", "idempotency_key"),
         Index("ix_comment_section_status_path", "section_id", "status", "path"),
         Index("ix_comment_consultation_status_path", "consultation_id", "status", "path"),
+        # The review queue: pending items, oldest first.
+        Index("ix_comment_status_created_at", "status", "created_at", "id"),
     )
 
     @property

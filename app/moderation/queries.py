@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.accounts.models import User
@@ -74,15 +74,21 @@ class QueueItem:
     history: AuthorHistory
 
 
-def _tab_expression():
-    held = func.coalesce(CommentModeration.hold_rules, "") != ""
-    return case(
-        (and_(Comment.status == CommentStatus.PENDING, held), "held"),
-        (Comment.status == CommentStatus.PENDING, "pending"),
-        (and_(Comment.status.in_((CommentStatus.PUBLISHED, CommentStatus.HIDDEN)),
-              func.coalesce(CommentModeration.open_flags, 0) > 0), "flagged"),
-        else_="",
-    )
+def _held():
+    return func.coalesce(CommentModeration.hold_rules, "") != ""
+
+
+def _tab_predicate(tab: str):
+    """Plain conditions per tab, so the database can use its indexes
+    (comment (status, created_at) and comment_moderation (open_flags))."""
+    if tab == "held":
+        return and_(Comment.status == CommentStatus.PENDING, _held())
+    if tab == "pending":
+        return and_(Comment.status == CommentStatus.PENDING, ~_held())
+    if tab == "flagged":
+        return and_(Comment.status.in_((CommentStatus.PUBLISHED, CommentStatus.HIDDEN)),
+                    CommentModeration.open_flags > 0)
+    return false()
 
 
 def _in_scope(stmt, user: Any):
@@ -93,21 +99,22 @@ def _in_scope(stmt, user: Any):
 
 
 def _needs_decision():
-    return or_(Comment.status == CommentStatus.PENDING,
-               and_(Comment.status.in_((CommentStatus.PUBLISHED, CommentStatus.HIDDEN)),
-                    CommentModeration.open_flags > 0))
+    return or_(Comment.status == CommentStatus.PENDING, _tab_predicate("flagged"))
 
 
 def tab_counts(session: Session, user: Any) -> dict[str, int]:
-    """Items per tab, in one grouped query."""
-    tab = _tab_expression().label("tab")
-    stmt = (select(tab, func.count(Comment.id))
-            .select_from(Comment).outerjoin(CommentModeration, CommentModeration.comment_id == Comment.id)
-            .where(_needs_decision()).group_by(tab))
+    """Items per tab: pending and held in one grouped query, flagged in another."""
     counts = dict.fromkeys(TABS, 0)
-    for name, count in session.execute(_in_scope(stmt, user)):
-        if name in counts:
-            counts[name] = count
+    held = case((_held(), "held"), else_="pending").label("tab")
+    pending = (select(held, func.count(Comment.id)).select_from(Comment)
+               .outerjoin(CommentModeration, CommentModeration.comment_id == Comment.id)
+               .where(Comment.status == CommentStatus.PENDING).group_by(held))
+    for name, count in session.execute(_in_scope(pending, user)):
+        counts[name] = count
+    flagged = (select(func.count(Comment.id)).select_from(CommentModeration)
+               .join(Comment, Comment.id == CommentModeration.comment_id)
+               .where(_tab_predicate("flagged")))
+    counts["flagged"] = session.scalar(_in_scope(flagged, user)) or 0
     return counts
 
 
@@ -115,7 +122,7 @@ def _queue_statement(user: Any, filters: QueueFilters, now: datetime):
     stmt = (select(Comment, CommentModeration)
             .outerjoin(CommentModeration, CommentModeration.comment_id == Comment.id)
             .options(joinedload(Comment.author), joinedload(Comment.organisation))
-            .where(_tab_expression() == filters.tab))
+            .where(_tab_predicate(filters.tab)))
     stmt = _in_scope(stmt, user)
     if filters.consultation_id is not None:
         stmt = stmt.where(Comment.consultation_id == filters.consultation_id)
