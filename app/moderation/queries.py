@@ -363,7 +363,8 @@ class ThreadModeration:
     highlighted: set[int] = field(default_factory=set)
     moderator_edited: set[int] = field(default_factory=set)
     # Sanitised HTML of the text before the first standing moderator edit (filled for moderators only).
-    originals: dict[int, str] = field(default_factory=dict)
+    # body_html of the revision before a moderator's first edit (sanitised on write)
+    originals_html: dict[int, str] = field(default_factory=dict)
     my_flags: dict[int, Flag] = field(default_factory=dict)
 
     def is_locked(self, comment: Comment) -> bool:
@@ -407,8 +408,8 @@ def thread_moderation(session: Session, user: Any, consultation: Consultation,
                                        ModerationDecision.undone_at.is_(None))
                 .order_by(ModerationDecision.id)):
             result.moderator_edited.add(row[0])
-            if result.moderates and row[0] not in result.originals:
-                result.originals[row[0]] = (row[1] or {}).get("body_html", "")
+            if result.moderates and row[0] not in result.originals_html:
+                result.originals_html[row[0]] = (row[1] or {}).get("body_html", "")
     if signed_in:
         result.my_flags = {flag.comment_id: flag for flag in session.scalars(
             select(Flag).where(Flag.user_id == user.id, Flag.comment_id.in_(ids)))}

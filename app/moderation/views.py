@@ -343,29 +343,8 @@ def lift_sanction(sanction_id: int):
 
 # --- reasons and the watch list ------------------------------------------------------
 
-@bp.route("/manage/moderation/reasons", methods=["GET", "POST"])
-@requires(can_edit_reasons)
-def reasons():
-    form = ReasonForm(formdata=request.form if request.method == "POST" else None)
-    if request.method == "POST" and form.validate():
-        try:
-            services.save_reason(db.session, None, code=form.code.data, label=form.label.data,
-                                 message=form.message.data, active=form.active.data, actor=current_user)
-        except DomainError as err:
-            db.session.rollback()
-            form.add_domain_error(err)
-        else:
-            db.session.commit()
-            flash(_("Reason added."), "success")
-            return redirect(url_for(".reasons"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("moderation/reasons.html", reasons=queries.all_reasons(db.session), form=form), status
-
-
-@bp.route("/manage/moderation/reasons/<int:reason_id>", methods=["GET", "POST"])
-@requires(can_edit_reasons)
-def edit_reason(reason_id: int):
-    template = _or_404(ReasonTemplate, reason_id)
+def _save_reason(template: ReasonTemplate | None, page: str, done: str, **context):
+    """Add (template None) or edit a reason template; one form, one service."""
     form = ReasonForm(formdata=request.form if request.method == "POST" else None, obj=template)
     if request.method == "POST" and form.validate():
         try:
@@ -376,10 +355,24 @@ def edit_reason(reason_id: int):
             form.add_domain_error(err)
         else:
             db.session.commit()
-            flash(_("Reason saved."), "success")
+            flash(done, "success")
             return redirect(url_for(".reasons"))
     status = 400 if request.method == "POST" else 200
-    return render_template("moderation/reason_edit.html", reason=template, form=form), status
+    return render_template(page, form=form, **context), status
+
+
+@bp.route("/manage/moderation/reasons", methods=["GET", "POST"])
+@requires(can_edit_reasons)
+def reasons():
+    return _save_reason(None, "moderation/reasons.html", _("Reason added."),
+                        reasons=queries.all_reasons(db.session))
+
+
+@bp.route("/manage/moderation/reasons/<int:reason_id>", methods=["GET", "POST"])
+@requires(can_edit_reasons)
+def edit_reason(reason_id: int):
+    template = _or_404(ReasonTemplate, reason_id)
+    return _save_reason(template, "moderation/reason_edit.html", _("Reason saved."), reason=template)
 
 
 @bp.route("/manage/moderation/watch-words", methods=["GET", "POST"])
