@@ -132,12 +132,23 @@ class Config:
     NEW_ACCOUNT_PREMODERATED_COMMENTS = _env_int("NEW_ACCOUNT_PREMODERATED_COMMENTS", 3)
     LINK_LIMIT = _env_int("LINK_LIMIT", 3)
 
+    # Discussion windows rendered for visitors who are not signed in, kept until
+    # the content changes (app/core/cache.py): "auto" = Redis when REDIS_URL is
+    # set, else memory per process; "memory", "redis" or "off".
+    PAGE_CACHE = _env("PAGE_CACHE", "auto")
+    PAGE_CACHE_MAX_MB = _env_int("PAGE_CACHE_MAX_MB", 64)  # memory store, per process
+    PAGE_CACHE_SECONDS = _env_int("PAGE_CACHE_SECONDS", 3600)  # Redis store: entries expire
+
     @classmethod
     def validate(cls) -> None:
         if not cls.SECRET_KEY:
             raise ConfigError("SECRET_KEY is not set: set the SECRET_KEY environment variable")
         if cls.MAIL_USE_TLS and cls.MAIL_USE_SSL:
             raise ConfigError("MAIL_USE_TLS and MAIL_USE_SSL are exclusive: set only one")
+        if cls.PAGE_CACHE not in ("auto", "memory", "redis", "off"):
+            raise ConfigError(f"PAGE_CACHE must be auto, memory, redis or off, got {cls.PAGE_CACHE!r}")
+        if cls.PAGE_CACHE == "redis" and not cls.REDIS_URL:
+            raise ConfigError("PAGE_CACHE=redis needs REDIS_URL")
 
 
 class DevelopmentConfig(Config):
@@ -158,6 +169,7 @@ class TestingConfig(Config):
     SEND_HSTS = False
     WTF_CSRF_ENABLED = False  # the CSRF test turns it back on
     RATELIMIT_ENABLED = False  # the rate-limit test turns it back on
+    PAGE_CACHE = "memory"  # emptied before every test (tests/conftest.py)
     # Other domains' tests expect post-moderated comments to publish at once; the
     # automatic-moderation tests turn the new-account rule back on.
     NEW_ACCOUNT_PREMODERATED_COMMENTS = 0

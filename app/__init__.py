@@ -56,7 +56,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _init_core(app: Flask) -> None:
     from app.accounts import sessions
-    from app.core import authz, errors, i18n, security
+    from app.core import authz, cache, errors, i18n, security
     from app.core.mail import init_app as init_mail
 
     sessions.init_app(app)
@@ -64,6 +64,7 @@ def _init_core(app: Flask) -> None:
     security.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
+    cache.init_app(app)
     init_mail(app)
 
 

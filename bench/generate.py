@@ -24,13 +24,21 @@ loaded. What is built (fixed seed, so the same command builds the same data):
   sanctions, 500 focal points (role grants, and digest subscriptions when the
   digests domain is migrated), authors, moderators, 16 writer accounts for
   the posting scenario;
-- one audit entry per comment posted and per decision, hash-chained exactly
-  as ``app.core.audit.record`` chains them, so ``flask audit verify`` passes.
+- a published summary (1-3 revisions, points citing published comments of
+  the consultation, dispositions answering about a tenth of its top-level
+  comments) for the hot consultation and every third background
+  consultation, forwarded to the focal points of the consultation's regional
+  organisations and country, about 40 % of them acknowledging and a few
+  answering. The latest forwardings fall yesterday and in the last full ISO
+  week, the periods ``send_due`` covers when the bench runs the same UTC day,
+  so daily and weekly digests carry forwarded summaries;
+- one audit entry per comment posted, decision, flag, sanction and grant, and
+  per summary created, published, forwarded, acknowledged and answered and
+  per disposition saved, hash-chained exactly as ``app.core.audit.record``
+  chains them, so ``flask audit verify`` passes.
 
-Not generated yet: summaries and forwardings, so digests carry consultation
-events only. The summary of what was
-built (ids of the scenario objects) is printed as JSON and written to
-``--manifest`` when given.
+The summary of what was built (ids of the scenario objects) is printed as
+JSON and written to ``--manifest`` when given.
 """
 
 from __future__ import annotations
@@ -43,8 +51,10 @@ import random
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -178,7 +188,8 @@ class Builder:
 
 
 NO_ID = {"comment_support", "consultation_region", "consultation_obligation", "section_obligation",
-         "region_member", "comment_moderation", "digest_subscription"}
+         "region_member", "comment_moderation", "digest_subscription", "summary_citation", "disposition_comment",
+         "forwarding_recipient"}
 
 
 # --- the database ------------------------------------------------------------------------
@@ -300,7 +311,7 @@ def build_people(b: Builder, participants: int, password_hash: str, regions: lis
         b.add("role_grant", user_id=authors[code], role=Role.AUTHOR, scope_type=Scope.COUNTRY, scope_key=code,
               granted_by_id=admin, created_at=now)
 
-    # Focal points: the subscriptions domain does not exist yet, so role grants only.
+    # Focal points: role grants here, their digest subscriptions in add_subscriptions.
     weights = [len(members) for _code, members in regions]
     focal_points = []
     focal_scopes: dict[int, tuple[str, str]] = {}
@@ -690,12 +701,357 @@ def add_sanctions(b: Builder, people: dict[str, Any], pools: dict[str, Any]) -> 
     return count
 
 
+# --- summaries and forwardings ------------------------------------------------------------
+
+OVERALL_TEXTS = [
+    "Comments concentrate on **{s}** and on the definitions in Article 1. Industry asks for guidance before "
+    "the law enters into force; civil-society organisations ask for a review clause.",
+    "Most comments support the draft's approach to **{s}** but ask for clearer deadlines and for the "
+    "competent authority to be named.\n\nSeveral States' practice is cited as a model.",
+    "The discussion is divided on **{s}**: exporters fear delays, while non-proliferation experts ask for "
+    "stricter controls. Comments on the first version are reflected where the text did not change.",
+]
+POINT_TEXTS = [
+    "Several comments ask for a clearer definition of {s}.",
+    "Industry associations say that {s} places a heavy burden on small exporters and ask for guidance.",
+    "Civil-society organisations support the text on {s} but ask for a review clause after three years.",
+    "Comments disagree on {s}: some want stricter controls, others fear delays at the border.",
+    "Participants ask the ministry to publish the impact assessment on {s}.",
+    "Comments propose to align {s} with the regional guidelines.",
+]
+CHANGE_NOTES = [
+    "Points added on the comments received since the last summary.",
+    "Figures updated; two points reworded after the consultation meeting.",
+    "A point on the second version of the draft added.",
+]
+FORWARDING_NOTES = ["", "", "For the next meeting of the 1540 coordinators.",
+                    "Please share with the national authorities concerned."]
+RESPONSE_TEXTS = [
+    "Received, thank you. We will compare the provisions on {s} with those of neighbouring States.",
+    "Thank you for the summary. Our members would welcome a briefing on {s} before the second reading.",
+    "Noted. The regional guidelines on {s} are being revised; we will share the draft.",
+]
+POINTS_RAISED = [
+    "Define {s} more precisely.",
+    "Reduce the burden of {s} on small exporters.",
+    "Add a review clause on {s}.",
+    "Publish guidance on {s} before entry into force.",
+]
+DISPOSITION_REASONS = [
+    "The definition now follows the regional guidelines.",
+    "The burden is limited by the simplified procedure in Article 12.",
+    "The matter is left to the implementing regulation.",
+    "A review after three years is already required by the framework law.",
+]
+DECISION_WEIGHTS = [3, 2, 2, 3]  # accepted, partly accepted, not accepted, noted
+DISPOSITION_SHARE = 0.1
+ACKNOWLEDGED_SHARE = 0.4
+ANSWERED_SHARE = 0.3
+
+
+def digest_slots(now: datetime) -> dict[str, tuple[datetime, datetime]]:
+    """When forwardings happen so that ``send_due`` finds them at bench time:
+    yesterday (the daily digests' period), the last full ISO week before
+    yesterday (the weekly ones'), and earlier."""
+    from app.digests.composition import period_for
+
+    _key, day_start, day_end = period_for("daily", now)
+    _key, week_start, week_end = period_for("weekly", now)
+    return {"earlier": (week_start - timedelta(days=21), week_start - timedelta(days=2)),
+            "weekly": (week_start, min(week_end, day_start)), "daily": (day_start, day_end)}
+
+
+def publication_times(rng: random.Random, index: int, draft: Draft, slots: dict[str, tuple[datetime, datetime]]
+                      ) -> list[datetime]:
+    """When the 1-3 revisions of a summary are published: the last one yesterday, the one
+    before it in the last full week (a single revision alternates between the two), all
+    at least a day after the second version of the draft."""
+    names = {1: ["daily" if index % 2 == 0 else "weekly"], 2: ["weekly", "daily"],
+             3: ["earlier", "weekly", "daily"]}[rng.randint(1, 3)]
+    earliest = draft.v2_at + timedelta(days=1)
+    times: list[datetime] = []
+    for name in names:
+        lo, hi = slots[name]
+        lo = max(lo, earliest, times[-1] + timedelta(hours=6) if times else lo)
+        hi -= timedelta(hours=4)  # room to forward it, and to acknowledge it, inside the slot
+        if hi - lo >= timedelta(hours=1):
+            times.append((lo + (hi - lo) * rng.random()).replace(microsecond=0))
+    return times
+
+
+def after(rng: random.Random, at: datetime, lo_minutes: int, hi_minutes: int) -> datetime:
+    return at + timedelta(minutes=rng.randint(lo_minutes, hi_minutes))
+
+
+@dataclass
+class SummaryCounts:
+    summaries: int = 0
+    revisions: int = 0
+    points: int = 0
+    citations: int = 0
+    dispositions: int = 0
+    forwardings: int = 0
+    recipients: int = 0
+    acknowledged: int = 0
+    responses: int = 0
+    consultation_ids: list[int] = field(default_factory=list)
+    # (consultation id, [(revision id, published at)]): their figures are computed once written
+    published: list[tuple[int, list[tuple[int, datetime]]]] = field(default_factory=list)
+
+
+def add_summaries(b: Builder, chosen: list[Draft], people: dict[str, Any], seed: int) -> SummaryCounts:
+    """A published summary for each chosen consultation, its dispositions, and its forwardings
+    with acknowledgements and answers, as the summary services would have made them."""
+    from bisect import bisect_left
+
+    from app.comments.models import Audience, CommentStatus
+    from app.consultations.models import Status, clock_status
+    from app.core.sanitize import render_comment_markdown, render_markdown
+    from app.summaries.models import SummaryStatus, TargetType
+
+    now = b.now
+    slots = digest_slots(now)
+    rendered: dict[tuple[bool, str], str] = {}
+
+    def html(source: str, *, answer: bool = False) -> str:
+        """Each text is rendered once by the real sanitiser (answers like comments)."""
+        if (answer, source) not in rendered:
+            rendered[answer, source] = (render_comment_markdown if answer else render_markdown)(source)
+        return rendered[answer, source]
+
+    citable: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in b.rows["comment"]:
+        if row["status"] == CommentStatus.PUBLISHED and row["audience"] == Audience.PUBLIC:
+            citable[row["consultation_id"]].append(row)
+    regions_of: dict[int, list[str]] = defaultdict(list)
+    for row in b.rows["consultation_region"]:
+        regions_of[row["consultation_id"]].append(row["region_code"])
+    focal: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for user_id, scope in people["focal_scopes"].items():
+        focal[scope].append(user_id)
+    consultation_rows = {r["id"]: r for r in b.rows["consultation"]}
+    moderator = people["moderator"]
+    counts = SummaryCounts()
+
+    for index, draft in enumerate(chosen):
+        # One generator per consultation: the hot consultation's summary is the same whatever N.
+        rng = random.Random(seed * 1000 + draft.id)
+        comments = sorted(citable[draft.id], key=lambda r: (r["created_at"], r["id"]))
+        times = publication_times(rng, index, draft, slots)
+        if not comments or not times:
+            continue
+        stamps = [r["created_at"] for r in comments]
+        by_section: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
+        for row in comments:
+            by_section[row["section_id"]].append(row)
+        consultation = consultation_rows[draft.id]
+        status = consultation["status"]
+        author = people["authors"][draft.country]
+        created = times[0] - timedelta(hours=rng.randint(6, 48))
+        summary = b.add("summary", consultation_id=draft.id, status=SummaryStatus.PUBLISHED, restricted=False,
+                        created_by_id=moderator, created_at=created, updated_at=times[-1])
+        b.audit_entry(at=created, actor_id=moderator, action="summary.created", target_type="Summary",
+                      target_id=summary["id"], after={"consultation": draft.id})
+        counts.summaries += 1
+        counts.consultation_ids.append(draft.id)
+        targets = [(TargetType.REGION, code) for code in regions_of[draft.id] if focal[(TargetType.REGION, code)]]
+        if focal[(TargetType.COUNTRY, draft.country)]:
+            targets.append((TargetType.COUNTRY, draft.country))
+        points: list[tuple[int | None, str, list[int]]] = []
+        overall = rng.choice(OVERALL_TEXTS).format(s=rng.choice(SUBJECTS))
+        revisions = []
+        for number, published in enumerate(times, 1):
+            started = created if number == 1 else times[number - 2] + (published - times[number - 2]) / 2
+            started = started.replace(microsecond=0)
+            # Points on what had been said when the revision was written (a later one keeps the earlier points).
+            known = bisect_left(stamps, started)
+            for _ in range(rng.randint(3, 6) if number == 1 else rng.randint(1, 3)):
+                if not known:
+                    break
+                section_id = comments[rng.randrange(known)]["section_id"]
+                same = by_section[section_id]
+                pool = same[:bisect_left([r["created_at"] for r in same], started)]
+                cited = sorted(r["id"] for r in rng.sample(pool, min(len(pool), rng.randint(1, 6))))
+                points.append((section_id, rng.choice(POINT_TEXTS).format(s=rng.choice(SUBJECTS)), cited))
+            revision = b.add("summary_revision", summary_id=summary["id"], number=number, overall_source=overall,
+                             overall_html=html(overall), sanitizer_version=1,
+                             change_note="" if number == 1 else rng.choice(CHANGE_NOTES), statistics=None,
+                             created_by_id=moderator, created_at=started, published_at=published,
+                             published_by_id=moderator)
+            revisions.append((revision["id"], published))
+            counts.revisions += 1
+            for position, (section_id, source, cited) in enumerate(points, 1):
+                point = b.add("summary_point", revision_id=revision["id"], section_id=section_id,
+                              position=position, text_source=source, text_html=html(source))
+                for comment_id in cited:
+                    b.add("summary_citation", point_id=point["id"], comment_id=comment_id)
+                counts.points += 1
+                counts.citations += len(cited)
+
+            # Publishing a closed consultation's summary moves it on; an open one keeps its clock.
+            current = clock_status(draft.opens_at, draft.closes_at, published) if status in Status.CLOCKED \
+                else status
+            if current == Status.CLOSED:
+                b.audit_entry(at=published, actor_id=moderator, action="consultation.summarised",
+                              target_type="Consultation", target_id=draft.id, before={"status": status},
+                              after={"status": Status.SUMMARISED})
+                status = consultation["status"] = Status.SUMMARISED
+                consultation["updated_at"] = published
+            b.audit_entry(at=published, actor_id=moderator, action="summary.published", target_type="Summary",
+                          target_id=summary["id"], after={"revision": number, "restricted": False})
+
+            forwarded_at = after(rng, published, 30, 200)
+            note = rng.choice(FORWARDING_NOTES)
+            for kind, key in targets:
+                recipients = focal[(kind, key)]
+                forwarding = b.add("forwarding", revision_id=revision["id"], target_type=kind, target_key=key,
+                                   note=note, forwarded_by_id=moderator, created_at=forwarded_at)
+                b.audit_entry(at=forwarded_at, actor_id=moderator, action="summary.forwarded",
+                              target_type="Forwarding", target_id=forwarding["id"],
+                              after={"summary": summary["id"], "revision": number, "target": f"{kind}:{key}",
+                                     "recipients": recipients})
+                answer_forwarding(b, rng, forwarding, recipients, partial(html, answer=True), counts)
+            current = clock_status(draft.opens_at, draft.closes_at, forwarded_at) if status in Status.CLOCKED \
+                else status
+            if targets and current in (Status.CLOSED, Status.SUMMARISED):
+                b.audit_entry(at=forwarded_at, actor_id=moderator, action="consultation.forwarded",
+                              target_type="Consultation", target_id=draft.id, before={"status": status},
+                              after={"status": Status.FORWARDED})
+                status = consultation["status"] = Status.FORWARDED
+                consultation["updated_at"] = forwarded_at
+
+        counts.dispositions += add_dispositions(b, rng, summary["id"], draft, comments, times, author=author)
+        counts.published.append((draft.id, revisions))
+    return counts
+
+
+def answer_forwarding(b: Builder, rng: random.Random, forwarding: dict[str, Any], recipients: list[int],
+                      answer_html: Callable[[str], str], counts: SummaryCounts) -> None:
+    """Its recipients: ~40 % acknowledge it, and now and then one or two answer (an answer
+    acknowledges too, without an acknowledgement of its own)."""
+    now = b.now
+    sent = forwarding["created_at"]
+    acknowledged: dict[int, datetime] = {}
+    for user_id in recipients:
+        at = after(rng, sent, 5, 5 + int(rng.expovariate(1 / 900)))
+        if rng.random() < ACKNOWLEDGED_SHARE and at < now:
+            acknowledged[user_id] = at
+    answers = []
+    if rng.random() < ANSWERED_SHARE:
+        for user_id in rng.sample(recipients, min(len(recipients), rng.randint(1, 2))):
+            at = after(rng, sent, 60, 1200)
+            if at < now:
+                answers.append((user_id, at))
+    by_answer = set()
+    for user_id, at in answers:
+        if user_id not in acknowledged or acknowledged[user_id] > at:
+            acknowledged[user_id] = at
+            by_answer.add(user_id)
+    for user_id in recipients:
+        b.add("forwarding_recipient", forwarding_id=forwarding["id"], user_id=user_id,
+              acknowledged_at=acknowledged.get(user_id))
+        if user_id in acknowledged and user_id not in by_answer:
+            b.audit_entry(at=acknowledged[user_id], actor_id=user_id, action="summary.acknowledged",
+                          target_type="Forwarding", target_id=forwarding["id"])
+    for user_id, at in answers:
+        source = rng.choice(RESPONSE_TEXTS).format(s=rng.choice(SUBJECTS))
+        published = rng.random() < 0.5
+        response = b.add("forwarding_response", forwarding_id=forwarding["id"], author_id=user_id,
+                         body_source=source, body_html=answer_html(source), sanitizer_version=1,
+                         published=published, created_at=at)
+        b.audit_entry(at=at, actor_id=user_id, action="summary.response", target_type="Forwarding",
+                      target_id=forwarding["id"], after={"response": response["id"], "published": published})
+    counts.forwardings += 1
+    counts.recipients += len(recipients)
+    counts.acknowledged += len(acknowledged)
+    counts.responses += len(answers)
+
+
+def add_dispositions(b: Builder, rng: random.Random, summary_id: int, draft: Draft, comments: list[dict[str, Any]],
+                     times: list[datetime], *, author: int) -> int:
+    """The resolution table: in each round (between one published revision and the next)
+    the drafting government answers about a tenth of the top-level comments the
+    revision covered, a few comments of one section at a time."""
+    from bisect import bisect_left
+
+    stamps = [r["created_at"] for r in comments]
+    made = 0
+    for number, published in enumerate(times, 1):
+        since = times[number - 2] if number > 1 else draft.opens_at
+        until = times[number] if number < len(times) else b.now
+        answered = [r for r in comments[bisect_left(stamps, since):bisect_left(stamps, published)]
+                    if r["parent_id"] is None]
+        answered = rng.sample(answered, int(len(answered) * DISPOSITION_SHARE))
+        answered.sort(key=lambda r: (r["section_id"] is not None, r["section_id"] or 0, r["id"]))
+        while answered:
+            chunk, size = [answered.pop(0)], rng.randint(1, 4)
+            while answered and len(chunk) < size and answered[0]["section_id"] == chunk[0]["section_id"]:
+                chunk.append(answered.pop(0))
+            add_disposition(b, rng, summary_id, number, chunk, author=author,
+                            at=published + (until - published) * rng.uniform(0.05, 0.95))
+            made += 1
+    return made
+
+
+def add_disposition(b: Builder, rng: random.Random, summary_id: int, round_: int, comments: list[dict[str, Any]],
+                    *, author: int, at: datetime) -> None:
+    """One row of the resolution table answering ``comments`` (all on one section)."""
+    from app.summaries.models import Decision
+
+    decision = rng.choices(Decision.ALL, weights=DECISION_WEIGHTS)[0]
+    explained = decision in (Decision.NOT_ACCEPTED, Decision.PARTLY_ACCEPTED) or rng.random() < 0.3
+    section_id = comments[0]["section_id"]
+    at = at.replace(microsecond=0)
+    disposition = b.add("disposition", summary_id=summary_id, round=round_, section_id=section_id,
+                        point_raised=rng.choice(POINTS_RAISED).format(s=rng.choice(SUBJECTS)), decision=decision,
+                        reason=rng.choice(DISPOSITION_REASONS) if explained else "", created_by_id=author,
+                        created_at=at, updated_at=at)
+    for row in comments:
+        b.add("disposition_comment", disposition_id=disposition["id"], comment_id=row["id"])
+    b.audit_entry(at=at, actor_id=author, action="disposition.saved", target_type="Disposition",
+                  target_id=disposition["id"], after={"decision": decision, "section": section_id, "round": round_})
+
+
+def summary_manifest(counts: SummaryCounts, now: datetime) -> dict[str, Any]:
+    from app.digests.composition import period_for
+
+    figures = {name: getattr(counts, name) for name in ("summaries", "revisions", "points", "citations",
+                                                         "dispositions", "forwardings", "recipients",
+                                                         "acknowledged", "responses")}
+    periods = {frequency: period_for(frequency, now)[1:] for frequency in ("daily", "weekly")}
+    return {**figures, "consultation_ids": counts.consultation_ids,
+            "digest_periods": {frequency: [start.isoformat(), end.isoformat()]
+                               for frequency, (start, end) in periods.items()}}
+
+
+def fill_statistics(session, counts: SummaryCounts) -> None:
+    """The figures of each published revision, computed by the app's own code once the
+    comments are written (the figures of the whole discussion, stamped with the
+    revision's publication)."""
+    from sqlalchemy import bindparam, update
+
+    from app.core.db import Base
+    from app.summaries.statistics import compute_statistics
+
+    table = Base.metadata.tables["summary_revision"]
+    rows = []
+    for consultation_id, revisions in counts.published:
+        figures = compute_statistics(session, consultation_id, include_restricted=False)
+        for revision_id, published in revisions:
+            rows.append({"revision_id": revision_id,
+                         "figures": {**figures, "computed_at": published.isoformat(timespec="seconds")}})
+    if rows:
+        session.execute(update(table).where(table.c.id == bindparam("revision_id"))
+                        .values(statistics=bindparam("figures")), rows)
+
+
 # --- writing -----------------------------------------------------------------------------
 
 ORDER = ["user", "organisation", "membership", "role_grant", "consultation", "consultation_region",
          "consultation_obligation", "draft_version", "section", "section_obligation", "comment",
          "moderation_decision", "comment_moderation", "comment_support", "comment_flag", "sanction", "notification",
-         "digest_subscription", "audit_entry"]
+         "digest_subscription", "summary", "summary_revision", "summary_point", "summary_citation", "disposition",
+         "disposition_comment", "forwarding", "forwarding_recipient", "forwarding_response", "audit_entry"]
 
 
 def chain_audit(b: Builder, last_hash: str | None) -> None:
@@ -878,6 +1234,7 @@ def generate(url: str, comments: int, *, pending: int = 10_000, seed: int = 1540
 
         # 4. Background consultations up to N comments.
         n_background = math.ceil(background / BACKGROUND_CONSULTATION_COMMENTS) if background else 0
+        summarised = [hot]
         for i in range(n_background):
             country = COUNTRIES[(i + 3) % len(COUNTRIES)]
             share = min(BACKGROUND_CONSULTATION_COMMENTS, background - i * BACKGROUND_CONSULTATION_COMMENTS)
@@ -887,6 +1244,8 @@ def generate(url: str, comments: int, *, pending: int = 10_000, seed: int = 1540
                                  moderation="pre" if i % 3 == 2 else "post", open_days=open_days,
                                  closes_in_days=rng.randint(-open_days // 2, 60))
             drafts.append(draft)
+            if i % 3 == 0:
+                summarised.append(draft)
             nodes = []
             spread(rng, draft, share, nodes=nodes, now=now)
             number_comments(b, draft, nodes)
@@ -899,14 +1258,18 @@ def generate(url: str, comments: int, *, pending: int = 10_000, seed: int = 1540
         add_sanctions(b, people, pools)
         from sqlalchemy import inspect as inspect_db
 
-        has_subscriptions = inspect_db(session.connection()).has_table("digest_subscription")
+        migrated = inspect_db(session.connection())
+        has_subscriptions = migrated.has_table("digest_subscription")
         if has_subscriptions:
             add_subscriptions(b, people)
+        summaries = add_summaries(b, summarised, people, seed) if migrated.has_table("summary") else None
         chain_audit(b, last_hash)
         built = time.perf_counter()
         log(f"generate: built {sum(len(r) for r in b.rows.values())} rows in {built - started:.1f}s; writing")
 
         timings = write(session, b, Base.metadata.tables)
+        if summaries is not None:
+            fill_statistics(session, summaries)
         from app.consultations import search
 
         consultation_rows = {r["id"]: r for r in b.rows["consultation"]}
@@ -938,10 +1301,11 @@ def generate(url: str, comments: int, *, pending: int = 10_000, seed: int = 1540
         "organisation_kinds": sorted({r["kind"] for r in b.rows["organisation"]}),
         "focal_points": FOCAL_POINTS,
         "largest_region": {"code": largest[0], "members": len(largest[1])},
-        "not_built": ["summaries (no published summaries are generated)"]
-        + ([] if has_subscriptions else ["subscriptions (the digests domain is not migrated: the 500 focal "
-                                         "points have role grants only)"]),
+        "not_built": ([] if has_subscriptions else ["subscriptions (the digests domain is not migrated: the 500 "
+                                                    "focal points have role grants only)"])
+        + ([] if summaries is not None else ["summaries (the summaries domain is not migrated)"]),
         "subscriptions": len(b.rows.get("digest_subscription", [])),
+        "summaries": summary_manifest(summaries, now) if summaries is not None else None,
         "moderator": "bench-moderator@example.org",
         "password": BENCH_PASSWORD,
         "scenario": scenario,

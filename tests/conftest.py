@@ -25,6 +25,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
 from app import create_app
+from app.core.cache import CONTENT_CHANGED, page_cache
 from app.core.db import db, make_engine
 from config import TestingConfig
 
@@ -107,6 +108,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
 def connection(app):
     """One transaction per test, rolled back at the end."""
     state = db.state(app)
+    page_cache(app).clear()  # windows kept for visitors must not outlive the test that rendered them
     conn = state.engine.connect()
     outer = conn.begin()
     state.sessionmaker.configure(bind=conn, join_transaction_mode="create_savepoint")
@@ -121,9 +123,21 @@ def connection(app):
 
 @pytest.fixture()
 def session(app, connection):
-    """The app-context session, inside the test's transaction."""
+    """The app-context session, inside the test's transaction.
+
+    Tests change data with a flush and no commit; in production every request
+    commits, which renews the content token (app/core/cache.py). So that pages
+    kept for visitors behave as in production, a flush of tracked content in
+    the test's own session forgets them."""
     with app.app_context():
-        yield db.session
+        test_session = db.session
+
+        @event.listens_for(test_session, "after_flush")
+        def _forget_kept_pages(flushed, _context):
+            if flushed.info.get(CONTENT_CHANGED):
+                page_cache(app).clear()
+
+        yield test_session
 
 
 class IsolatedClient(FlaskClient):

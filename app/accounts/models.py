@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.cache import track
 from app.core.db import Base, TimestampMixin, utcnow
 
 
@@ -164,3 +165,9 @@ class RoleGrant(Base):
 
     def __repr__(self) -> str:
         return f"<RoleGrant {self.role} {self.scope_type}:{self.scope_key} user={self.user_id}>"
+
+
+# Names, organisations and role badges are shown with comments (app/core/cache.py).
+track(User, "display_name")
+track(Organisation, "name", "kind", "country_code")
+track(RoleGrant)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.cache import track
 from app.core.db import Base, utcnow
 
 if TYPE_CHECKING:
@@ -250,3 +251,8 @@ class CommentDraft(Base):
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"), index=True)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+# What discussions show: rendered windows kept for visitors are renewed when these change.
+track(Comment)
+track(Support)

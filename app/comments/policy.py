@@ -6,9 +6,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.accounts.models import Role, Scope
-from app.accounts.policy import has_role, is_admin, is_signed_in
+from app.accounts.policy import author_countries, has_role, is_admin, is_moderator, is_signed_in
 from app.comments.models import CommentStatus
-from app.consultations.policy import can_view_consultation, moderates
+from app.consultations.policy import can_edit_consultation, can_view_consultation, moderates
+from app.moderation.policy import is_global_moderator
 
 
 def _focal_point_in_scope(user: Any, consultation: Any) -> bool:
@@ -39,6 +40,28 @@ def can_see_comment(user: Any, comment: Any, consultation: Any) -> bool:
     if comment.status == CommentStatus.PENDING:
         return own or is_admin(user) or moderates(user, consultation)
     return is_admin(user) or moderates(user, consultation)
+
+
+def can_reach_comment_exports(user: Any) -> bool:
+    """Reach the CSV export at all: authors, moderators, admins (the consultation check follows)."""
+    return is_admin(user) or bool(author_countries(user)) or is_moderator(user)
+
+
+def can_export_comments(user: Any, consultation: Any) -> bool:
+    """A consultation's comments as CSV, restricted ones included: the drafting
+    government, the consultation's moderators and admins."""
+    return is_signed_in(user) and (can_edit_consultation(user, consultation) or moderates(user, consultation))
+
+
+def can_export_unpublished(user: Any, consultation: Any) -> bool:
+    """Pending, rejected, hidden and spam comments go into an export only for
+    those who see them on the pages: moderators and admins."""
+    return is_signed_in(user) and (is_admin(user) or moderates(user, consultation))
+
+
+def can_export_all_comments(user: Any) -> bool:
+    """The comments of every consultation in one file: global moderators and admins."""
+    return is_global_moderator(user)
 
 
 def can_comment(user: Any, consultation: Any) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from babel import Locale
@@ -19,6 +20,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from wtforms import RadioField
 
@@ -51,8 +53,10 @@ from app.consultations.models import Consultation, Section, Status
 from app.consultations.policy import moderates
 from app.consultations.views import load_visible
 from app.core.authz import authorize, login_required, public
+from app.core.cache import page_cache
 from app.core.db import db, utcnow
 from app.core.errors import DomainError
+from app.core.i18n import viewer_locale
 from app.core.sanitize import render_comment_markdown
 from app.core.security import safe_next
 from app.extensions import csrf
@@ -105,8 +109,13 @@ def author_badges(comment: Comment, consultation: Consultation) -> list[str]:
 
 
 def language_label(code: str) -> str:
+    return _language_label(code, viewer_locale())
+
+
+@lru_cache(maxsize=1024)
+def _language_label(code: str, locale: str) -> str:
     try:
-        return Locale.parse(code).get_display_name(str(get_locale())) or code
+        return Locale.parse(code).get_display_name(locale) or code
     except (ValueError, TypeError):
         return code
 
@@ -116,14 +125,15 @@ class Discussion:
     consultation: Consultation
     version: Any
     section: Section | None
-    thread: queries.Thread
+    window_html: Markup  # the listed threads and their pagination, rendered
+    threads: int  # threads in all pages
+    shown: int  # threads on this page
     filters: queries.ThreadFilters
     form: CommentForm | None
     closed_reason: str | None
     args: dict[str, str]
     following: bool
     sees_restricted: bool
-    moderation: Any = None
 
 
 def _thread_filters() -> queries.ThreadFilters:
@@ -190,11 +200,10 @@ def _set_choices(form: CommentForm, consultation: Consultation) -> None:
 
 def discussion_for(consultation: Consultation, version: Any, section: Section | None = None) -> Discussion:
     """Everything the discussion block of a consultation or section page shows."""
-    now = utcnow()
     filters = _thread_filters()
-    thread = queries.load_thread(db.session, current_user, consultation, section, filters=filters,
-                                 page=request.args.get("cpage", 1), per_page=per_page(),
-                                 replies_per_root=replies_per_root(), now=now)
+    window = page_cache().for_visitors(
+        ("discussion", consultation.id, getattr(version, "id", None), section.id if section else None),
+        lambda: _discussion_window(consultation, section, filters))
     blocker = _post_blocker(consultation, version)
     form = None
     if blocker is None and can_comment(current_user, consultation):
@@ -202,12 +211,22 @@ def discussion_for(consultation: Consultation, version: Any, section: Section | 
     if is_signed_in(current_user):
         g.comment_visit = (current_user.id, consultation.id)
     return Discussion(
-        consultation=consultation, version=version, section=section, thread=thread, filters=filters, form=form,
+        consultation=consultation, version=version, section=section, window_html=window["html"],
+        threads=window["threads"], shown=window["shown"], filters=filters, form=form,
         closed_reason=blocker, args={k: v for k, v in request.args.items() if k in FILTER_ARGS and v},
         following=queries.is_following(db.session, current_user, consultation),
         sees_restricted=can_see_restricted(current_user, consultation),
-        moderation=thread_moderation(consultation, thread),
     )
+
+
+def _discussion_window(consultation: Consultation, section: Section | None, filters: queries.ThreadFilters) -> dict:
+    """The listed threads and their pagination, rendered (kept for visitors by page_cache)."""
+    thread = queries.load_thread(db.session, current_user, consultation, section, filters=filters,
+                                 page=request.args.get("cpage", 1), per_page=per_page(),
+                                 replies_per_root=replies_per_root(), now=utcnow())
+    html = render_template("comments/_window.html", thread=thread, consultation=consultation,
+                           moderation=thread_moderation(consultation, thread))
+    return {"html": html, "threads": thread.page.total, "shown": len(thread.roots)}
 
 
 def thread_moderation(consultation: Consultation, thread: queries.Thread) -> Any:
@@ -425,7 +444,7 @@ def receipt(consultation_id: int, comment_id: int):
 @public
 def permalink(consultation_id: int, comment_id: int):
     """The comment in its page of the thread, whatever the pagination."""
-    consultation = load_visible(consultation_id)
+    consultation = load_visible(consultation_id, whole=False)
     comment = _load_comment(consultation, comment_id)
     page, in_window = queries.locate(db.session, current_user, consultation, comment, per_page=per_page(),
                                      replies_per_root=replies_per_root())
@@ -450,12 +469,19 @@ def permalink(consultation_id: int, comment_id: int):
 @bp.get("/consultations/<int:consultation_id>/comments/<int:comment_id>/thread")
 @public
 def thread(consultation_id: int, comment_id: int):
-    consultation = load_visible(consultation_id)
+    consultation = load_visible(consultation_id, whole=False)
     comment = _load_comment(consultation, comment_id)
     root = db.session.get(Comment, comment.root_id) if comment.root_id else comment
-    full = queries.load_full_thread(db.session, current_user, consultation, root, now=utcnow())
-    return render_template("comments/thread.html", consultation=consultation, root=root, thread=full,
-                           section=_section_of(root), moderation=thread_moderation(consultation, full))
+
+    def render_thread() -> dict:
+        full = queries.load_full_thread(db.session, current_user, consultation, root, now=utcnow())
+        html = render_template("comments/_window.html", thread=full, consultation=consultation,
+                               moderation=thread_moderation(consultation, full))
+        return {"html": html, "shown": len(full.roots)}
+
+    window = page_cache().for_visitors(("thread", consultation.id, root.id), render_thread)
+    return render_template("comments/thread.html", consultation=consultation, root=root,
+                           window_html=window["html"], shown=window["shown"], section=_section_of(root))
 
 
 # --- author's lifecycle ------------------------------------------------------------------

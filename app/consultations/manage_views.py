@@ -15,6 +15,8 @@ from sqlalchemy import select
 
 from app.accounts.models import Organisation
 from app.accounts.policy import is_admin
+from app.comments import export
+from app.comments.policy import can_export_comments, can_export_unpublished, can_reach_comment_exports
 from app.consultations import importers, queries, services, sharing
 from app.consultations.forms import (
     ActionForm,
@@ -30,7 +32,7 @@ from app.consultations.models import Attachment, Consultation, Invitation, Secti
 from app.consultations.policy import can_author_in, can_edit_consultation, can_manage_consultations
 from app.consultations.views import bp
 from app.core.authz import authorize, requires
-from app.core.db import db
+from app.core.db import db, utcnow
 from app.core.errors import DomainError
 from app.core.sanitize import render_markdown
 from app.geography.models import Country
@@ -135,7 +137,7 @@ def _render_manage(consultation: Consultation, status: int = 200, **forms):
         open_form=forms.pop("open_form", None) or ReasonForm(prefix="open"),
         close_form=forms.pop("close_form", None) or ReasonForm(prefix="close"),
         invite_form=invite_form, attachment_form=forms.pop("attachment_form", None) or AttachmentForm(),
-        action_form=ActionForm(),
+        action_form=ActionForm(), export_unpublished=can_export_unpublished(current_user, consultation),
     ), status
 
 
@@ -380,3 +382,31 @@ def delete_attachment(consultation_id: int, attachment_id: int):
     return _action(consultation, lambda: sharing.delete_attachment(
         db.session, attachment, upload_dir=Path(current_app.config["UPLOAD_DIR"]), actor=current_user),
         _("Attachment deleted."))
+
+
+@bp.get(f"{BASE}/<int:consultation_id>/comments.csv")
+@requires(can_reach_comment_exports)
+def export_comments(consultation_id: int):
+    """Every comment of the consultation the reader may see, restricted ones included (audited)."""
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None:
+        abort(404)
+    authorize(can_export_comments, current_user, consultation, hide=True)
+    status = export.parse_status(request.args.get("status"))
+    if status is None:
+        abort(400)
+    statuses = export.statuses_for(status, unpublished=can_export_unpublished(current_user, consultation))
+    if statuses is None:
+        abort(403)
+    try:
+        number = export.parse_version_number(request.args.get("version"))
+    except ValueError:
+        abort(400)
+    version = export.find_version(db.session, consultation, number) if number is not None else None
+    if number is not None and version is None:
+        abort(404)
+    filters = export.ExportFilter(status=status, statuses=statuses, consultation_id=consultation.id,
+                                  version_id=version.id if version else None, version_number=number)
+    export.record_comment_export(db.session, consultation, filters, actor=current_user)
+    db.session.commit()
+    return export.csv_response(db.session, filters, consultation, utcnow().date())

@@ -156,23 +156,26 @@ def closing_soon(session: Session, user: Any, *, limit: int = 5, now: datetime |
     ))
 
 
-def load_consultation(session: Session, consultation_id: int) -> Consultation | None:
-    """Everything the consultation page needs except the sections, in a fixed number of queries."""
+def load_consultation(session: Session, consultation_id: int, *, whole: bool = True) -> Consultation | None:
+    """Everything the consultation page needs except the sections, in a fixed number of
+    queries; with ``whole=False`` only the consultation and its versions (the pages
+    under it: sections, threads), anything else loading when first used."""
+    extras = (selectinload(Consultation.regions), selectinload(Consultation.obligations),
+              selectinload(Consultation.attachments), selectinload(Consultation.invitations)) if whole else ()
     return session.scalars(
-        select(Consultation).where(Consultation.id == consultation_id).options(
-            selectinload(Consultation.regions), selectinload(Consultation.obligations),
-            selectinload(Consultation.attachments), selectinload(Consultation.invitations),
-            selectinload(Consultation.versions),
-        )
+        select(Consultation).where(Consultation.id == consultation_id)
+        .options(selectinload(Consultation.versions), *extras)
     ).first()
 
 
-def load_sections(session: Session, version: DraftVersion | None) -> list[Section]:
+def load_sections(session: Session, version: DraftVersion | None, *, obligations: bool = True) -> list[Section]:
+    """The sections of ``version`` in order, with their obligations unless a page
+    shows only one section's (which then load when used)."""
     if version is None:
         return []
     return list(session.scalars(
         select(Section).where(Section.version_id == version.id)
-        .options(selectinload(Section.obligations)).order_by(Section.position)
+        .options(*((selectinload(Section.obligations),) if obligations else ())).order_by(Section.position)
     ))
 
 

@@ -39,9 +39,10 @@ def _int_arg(name: str) -> int | None:
     return int(value) if value.isdigit() and len(value) < 9 else None
 
 
-def load_visible(consultation_id: int) -> Consultation:
-    """The consultation, or 404 for whoever may not see it (its existence stays secret)."""
-    consultation = queries.load_consultation(db.session, consultation_id)
+def load_visible(consultation_id: int, *, whole: bool = True) -> Consultation:
+    """The consultation, or 404 for whoever may not see it (its existence stays secret).
+    ``whole=False`` for the pages under it (see ``queries.load_consultation``)."""
+    consultation = queries.load_consultation(db.session, consultation_id, whole=whole)
     if consultation is None:
         abort(404)
     authorize(can_view_consultation, current_user, consultation, hide=True)
@@ -101,9 +102,9 @@ def show_consultation(consultation_id: int):
 @bp.get("/consultations/<int:consultation_id>/sections/<anchor>")
 @public
 def show_section(consultation_id: int, anchor: str):
-    consultation = load_visible(consultation_id)
+    consultation = load_visible(consultation_id, whole=False)
     version = _reader_version(consultation)
-    sections = queries.load_sections(db.session, version)
+    sections = queries.load_sections(db.session, version, obligations=False)
     index = next((i for i, s in enumerate(sections) if s.anchor == anchor), None)
     if index is None:
         abort(404)

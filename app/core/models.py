@@ -1,4 +1,4 @@
-"""Cross-cutting tables: the e-mail outbox and the audit log."""
+"""Cross-cutting tables: the e-mail outbox, the audit log and the content revision."""
 
 from __future__ import annotations
 
@@ -58,3 +58,14 @@ class AuditEntry(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
     __table_args__ = (Index("ix_audit_entry_target", "target_type", "target_id"),)
+
+
+class ContentRevision(Base):
+    """A token replaced by every transaction that changes what discussions show
+    (app/core/cache.py); rendered pages are kept under it."""
+
+    __tablename__ = "content_revision"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)

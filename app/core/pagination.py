@@ -7,7 +7,7 @@ keeping the current query string (filters) and changing only ``page``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -89,19 +89,22 @@ def paginate(
     *,
     session: Session | None = None,
     scalars: bool = True,
+    count: Callable[[Select], int] | None = None,
 ) -> Page:
     """Run ``stmt`` for one page. A page past the end shows the last page.
 
     ``stmt`` must be ordered (a stable order makes stable pages). With
     ``scalars=False`` the items are rows (for statements selecting several
-    entities or columns).
+    entities or columns). ``count(counting_statement)`` may answer the
+    number of items instead of running the statement (a kept figure).
     """
     if session is None:
         from app.core.db import db
 
         session = db.session
     per_page = max(1, min(int(per_page), MAX_PER_PAGE))
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    counting = select(func.count()).select_from(stmt.order_by(None).subquery())
+    total = (count(counting) if count else session.scalar(counting)) or 0
     pages = max(1, -(-total // per_page))
     number = min(page_number(page), pages)
     windowed = stmt.limit(per_page).offset((number - 1) * per_page)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.cache import track
 from app.core.db import Base, utcnow
 
 if TYPE_CHECKING:
@@ -242,3 +243,10 @@ class ModerationGuidelines(Base):
     sanitizer_version: Mapped[int] = mapped_column(default=1)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+# Locks, highlights and moderator edits are shown in discussions, flags counted in the
+# review queue; both are kept until these change (app/core/cache.py).
+track(CommentModeration)
+track(ModerationDecision)
+track(Flag)

@@ -10,12 +10,13 @@ flags, author decisions, author sanctions).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, false, func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, defer, joinedload
 
 from app.accounts.models import User
 from app.comments.models import Audience, Comment, CommentRevision, CommentStatus
@@ -98,10 +99,6 @@ def _in_scope(stmt, user: Any):
     return stmt.where(Comment.consultation_id.in_(sorted(ids) or [-1]))
 
 
-def _needs_decision():
-    return or_(Comment.status == CommentStatus.PENDING, _tab_predicate("flagged"))
-
-
 def tab_counts(session: Session, user: Any) -> dict[str, int]:
     """Items per tab: pending and held in one grouped query, flagged in another."""
     counts = dict.fromkeys(TABS, 0)
@@ -150,8 +147,8 @@ def _queue_statement(user: Any, filters: QueueFilters, now: datetime):
     return stmt
 
 
-def author_histories(session: Session, author_ids: set[int], *, recent: int = 3) -> dict[int, AuthorHistory]:
-    """Earlier decisions (counted by action, plus the latest few) and sanctions, per author."""
+def author_histories(session: Session, author_ids: set[int], *, recent: int = 0) -> dict[int, AuthorHistory]:
+    """Earlier decisions (counted by action, plus the latest ``recent`` ones) and sanctions, per author."""
     histories: dict[int, AuthorHistory] = defaultdict(AuthorHistory)
     if not author_ids:
         return histories
@@ -162,7 +159,17 @@ def author_histories(session: Session, author_ids: set[int], *, recent: int = 3)
                    ModerationDecision.action != DecisionAction.UNDO)
             .group_by(ModerationDecision.subject_id, ModerationDecision.action)):
         histories[subject_id].decisions[action] = count
-    # The latest few per author: a window function keeps it to one query.
+    if recent:
+        _latest_decisions(session, ids, recent, histories)
+    for sanction in session.scalars(select(Sanction).where(Sanction.user_id.in_(ids))
+                                    .options(joinedload(Sanction.reason)).order_by(Sanction.id.desc())):
+        histories[sanction.user_id].sanctions.append(sanction)
+    return histories
+
+
+def _latest_decisions(session: Session, ids: list[int], recent: int,
+                      histories: dict[int, AuthorHistory]) -> None:
+    """The latest ``recent`` decisions per author: a window function keeps it to one query."""
     ranked = (select(ModerationDecision.id,
                      func.row_number().over(partition_by=ModerationDecision.subject_id,
                                             order_by=ModerationDecision.id.desc()).label("n"))
@@ -170,20 +177,20 @@ def author_histories(session: Session, author_ids: set[int], *, recent: int = 3)
                      ModerationDecision.action != DecisionAction.UNDO).subquery())
     for decision in session.scalars(
             select(ModerationDecision).join(ranked, ranked.c.id == ModerationDecision.id)
-            .where(ranked.c.n <= recent).options(joinedload(ModerationDecision.reason))
+            .where(ranked.c.n <= recent)
+            .options(joinedload(ModerationDecision.reason), defer(ModerationDecision.before),
+                     defer(ModerationDecision.after))
             .order_by(ModerationDecision.id.desc())):
         histories[decision.subject_id].recent.append(decision)
-    for sanction in session.scalars(select(Sanction).where(Sanction.user_id.in_(ids))
-                                    .options(joinedload(Sanction.reason)).order_by(Sanction.id.desc())):
-        histories[sanction.user_id].sanctions.append(sanction)
-    return histories
 
 
 def review_queue(session: Session, user: Any, filters: QueueFilters, *, now: datetime | None = None,
-                 per_page: int = PER_PAGE) -> Page:
-    """One page of the queue; each item carries its context."""
+                 per_page: int = PER_PAGE, count: Callable[[Any], int] | None = None) -> Page:
+    """One page of the queue; each item carries its context. ``count`` may answer
+    the number of items (see ``paginate``)."""
     now = now or utcnow()
-    page = paginate(_queue_statement(user, filters, now), filters.page, per_page, session=session, scalars=False)
+    page = paginate(_queue_statement(user, filters, now), filters.page, per_page, session=session, scalars=False,
+                    count=count)
     rows = list(page.items)
     comments = [row[0] for row in rows]
     ids = [c.id for c in comments]
@@ -212,11 +219,14 @@ def review_queue(session: Session, user: Any, filters: QueueFilters, *, now: dat
 
 
 def queue_consultations(session: Session, user: Any) -> list[tuple[int, str]]:
-    """Consultations for the filter: those in the user's scope with something to decide."""
-    stmt = (select(Consultation.id, Consultation.title).where(Consultation.id.in_(
-        _in_scope(select(Comment.consultation_id)
-                  .outerjoin(CommentModeration, CommentModeration.comment_id == Comment.id)
-                  .where(_needs_decision()), user)))
+    """Consultations for the filter: those in the user's scope with something to decide.
+    Pending comments and flagged ones are looked up apart, each through its own index
+    (one OR across both would read every comment)."""
+    pending = select(Comment.consultation_id).where(Comment.status == CommentStatus.PENDING)
+    flagged = (select(Comment.consultation_id).select_from(CommentModeration)
+               .join(Comment, Comment.id == CommentModeration.comment_id).where(_tab_predicate("flagged")))
+    stmt = (select(Consultation.id, Consultation.title)
+            .where(or_(Consultation.id.in_(_in_scope(pending, user)), Consultation.id.in_(_in_scope(flagged, user))))
             .order_by(Consultation.title))
     return [(cid, title) for cid, title in session.execute(stmt)]
 

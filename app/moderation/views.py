@@ -3,6 +3,7 @@ the flag form, "my moderation" and the public moderation page of a consultation.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,11 +12,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.models import User
+from app.comments import export
 from app.comments.models import Comment
+from app.comments.policy import can_export_all_comments
 from app.consultations.models import Consultation
 from app.consultations.policy import can_view_consultation
 from app.core.authz import authorize, login_required, public, requires
-from app.core.db import db
+from app.core.cache import page_cache
+from app.core.db import db, utcnow
 from app.core.errors import Conflict, DomainError
 from app.core.i18n import select_timezone
 from app.moderation import queries, services
@@ -52,6 +56,7 @@ from app.moderation.policy import (
     can_moderate_consultation,
     can_sanction,
     can_use_queue,
+    moderated_consultation_ids,
 )
 
 bp = Blueprint("moderation", __name__)
@@ -64,7 +69,8 @@ def _labels():
             "SORT_LABELS": SORT_LABELS, "AUDIENCE_LABELS": AUDIENCE_LABELS, "describe_hold": describe,
             "can_use_queue": can_use_queue, "can_sanction": can_sanction, "can_edit_reasons": can_edit_reasons,
             "can_edit_watch_words": can_edit_watch_words,
-            "can_moderate_consultation": can_moderate_consultation}
+            "can_moderate_consultation": can_moderate_consultation,
+            "can_export_all_comments": can_export_all_comments}
 
 
 @bp.record_once
@@ -131,13 +137,26 @@ def _filters() -> queries.QueueFilters:
         page=to_int(args.get("page")) or 1)
 
 
+def _kept(name: str, produce, *parts):
+    """Queue figures, kept until comments or their moderation change (app/core/cache.py),
+    per moderator scope: they are counts over thousands of items."""
+    scope = moderated_consultation_ids(current_user)
+    return page_cache().remember(("moderation", name, sorted(scope) if scope is not None else "all", *parts),
+                                 produce)
+
+
 def _render_queue(status: int = 200, bulk_form: BulkDecisionForm | None = None):
     filters = _filters()
-    page = queries.review_queue(db.session, current_user, filters)
+    session = db.session
+    count = None
+    if not filters.older_than_days:  # "older than" moves with the clock: counted afresh
+        def count(statement):
+            return _kept("total", lambda: session.scalar(statement), dataclasses.replace(filters, page=1))
+    page = queries.review_queue(session, current_user, filters, count=count)
     return render_template(
         "moderation/queue.html", page=page, filters=filters,
-        counts=queries.tab_counts(db.session, current_user),
-        consultations=queries.queue_consultations(db.session, current_user),
+        counts=_kept("tabs", lambda: queries.tab_counts(session, current_user)),
+        consultations=_kept("consultations", lambda: queries.queue_consultations(session, current_user)),
         bulk_form=bulk_form or _with_reasons(BulkDecisionForm()),
         can_bulk_spam=True), status
 
@@ -146,6 +165,19 @@ def _render_queue(status: int = 200, bulk_form: BulkDecisionForm | None = None):
 @requires(can_use_queue)
 def queue():
     return _render_queue()
+
+
+@bp.get("/manage/moderation/comments.csv")
+@requires(can_export_all_comments)
+def export_all_comments():
+    """The comments of every consultation, all statuses, restricted ones included (audited)."""
+    status = export.parse_status(request.args.get("status"))
+    if status is None:
+        abort(400)
+    filters = export.ExportFilter(status=status, statuses=export.statuses_for(status, unpublished=True))
+    export.record_comment_export(db.session, None, filters, actor=current_user)
+    db.session.commit()
+    return export.csv_response(db.session, filters, None, utcnow().date())
 
 
 @bp.post("/manage/moderation/bulk")

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.comments.models import Audience, CommentStatus
 from app.consultations.models import ModerationMode
+from app.core.cache import page_cache
 from app.core.mail import deliver_due
 from app.moderation import services
 from app.moderation.models import DecisionAction as A
@@ -32,7 +33,7 @@ def test_queue_shows_pending_items_with_context_and_tab_counts(session, client):
     assert 'data-count="pending">1<' in page
 
 
-def test_queue_query_count_does_not_grow_with_items(session, client, query_counter):
+def test_queue_query_count_does_not_grow_with_items(app, session, client, query_counter):
     consultation = open_consultation(session)
     moderator = make_moderator(session)
     first = post(session, consultation, make_user(session))
@@ -40,12 +41,14 @@ def test_queue_query_count_does_not_grow_with_items(session, client, query_count
     post(session, consultation, make_user(session), parent=first)
     login(client, moderator)
     client.get("/manage/moderation/")
+    page_cache(app).clear()  # count the queries of a page whose figures are not kept yet
     with query_counter() as few:
         assert client.get("/manage/moderation/").status_code == 200
     for n in range(10):
         post(session, consultation, make_user(session))
         post(session, consultation, make_user(session), f"Reply number {n} on the catch-all clause.",
              parent=first)
+    page_cache(app).clear()
     with query_counter() as many:
         response = client.get("/manage/moderation/")
     assert response.status_code == 200 and "Reply number 9" in _text(response)

@@ -112,8 +112,12 @@ EXPECTED: dict[str, tuple[str, dict[str, object]]] = {
                                   only("author", "admin", status=404)),
     "consultations.edit_section": ("/manage/consultations/{consultation}/sections/{section}/edit",
                                    MANAGE_CONSULTATIONS),
+    # the comments as CSV: the drafting government (author of AT), moderators (global here), admins
+    "consultations.export_comments": ("/manage/consultations/{consultation}/comments.csv",
+                                      only("author", "moderator", "admin")),
     # moderation (rows with {missing}: forged ids give 404 to moderators, 403 to the rest)
     "moderation.queue": ("/manage/moderation/", only("moderator", "admin")),
+    "moderation.export_all_comments": ("/manage/moderation/comments.csv", only("moderator", "admin")),
     "moderation.show_item": ("/manage/moderation/comments/{missing}", only("moderator", "admin", status=404)),
     "moderation.show_user": ("/manage/moderation/users/{user}", only("moderator", "admin")),
     "moderation.reasons": ("/manage/moderation/reasons", only("moderator", "admin")),
