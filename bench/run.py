@@ -55,6 +55,8 @@ MARK_START = "<!-- results:{name}:start (written by python -m bench.run; text ou
 MARK_END = "<!-- results:{name}:end -->"
 COMMENT_MARK = b'<article class="comment '
 QUEUE_ITEM_MARK = b'name="items"'
+# A participant who reads while signed in: pages rendered for each request (nothing kept for them).
+READER = "bench-writer15@example.org"
 # The comments of every consultation, as the admin (a global moderator's export).
 EXPORT_PATH = "/manage/moderation/comments.csv"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -298,13 +300,19 @@ def scenarios_for(manifest: dict, session) -> list[Scenario]:
     return [
         Scenario("overview", "Consultation page, 2,000 comments (draft-as-a-whole window)", f"/consultations/{c}",
                  small_path=f"/consultations/{posting['consultation_id']}"),
-        Scenario("section", "Section discussion, default window",
+        Scenario("section", "Section discussion, default window (visitor)",
                  f"/consultations/{c}/sections/{hot['section_anchor']}",
+                 small_path=f"/consultations/{posting['consultation_id']}/sections/{small_anchor}"),
+        Scenario("section_signed_in", "Section discussion, default window, signed in (rendered for each request)",
+                 f"/consultations/{c}/sections/{hot['section_anchor']}", who="reader",
                  small_path=f"/consultations/{posting['consultation_id']}/sections/{small_anchor}"),
         Scenario("permalink", "Deep permalink (the page it lands on)",
                  f"/consultations/{c}/comments/{hot['deep_comment_id']}"),
-        Scenario("thread", "Whole thread of 1,000 comments on one page",
+        Scenario("thread", "Whole thread of 1,000 comments on one page (visitor)",
                  f"/consultations/{thread['consultation_id']}/comments/{thread['root_id']}/thread",
+                 small_path=f"/consultations/{c}/comments/{small_thread}/thread"),
+        Scenario("thread_signed_in", "Whole thread of 1,000 comments, signed in (rendered for each request)",
+                 f"/consultations/{thread['consultation_id']}/comments/{thread['root_id']}/thread", who="reader",
                  small_path=f"/consultations/{c}/comments/{small_thread}/thread"),
         Scenario("queue", "Moderation queue, first page", "/manage/moderation/", who="moderator", reference="hello",
                  small_path=f"/manage/moderation/?consultation={posting['consultation_id']}"),
@@ -326,7 +334,8 @@ def inspect(url: str, manifest: dict, scenarios: list[Scenario]) -> dict:
     # session and its own flask.g (an outer context would share both between requests).
     engine = db.state(app).engine
     clients: dict[str | None, Any] = {None: app.test_client()}
-    for who, email in (("moderator", manifest["moderator"]), ("admin", "bench-admin@example.org")):
+    for who, email in (("moderator", manifest["moderator"]), ("admin", "bench-admin@example.org"),
+                       ("reader", READER)):
         client = app.test_client()
         page = client.get("/login").get_data(as_text=True)
         token = html.unescape(CSRF.search(page).group(1))
@@ -554,7 +563,8 @@ def run_one(url: str, comments: int, args: argparse.Namespace, stamp: str) -> di
         with Server("bench.reference_app:create_app()", worker_class, {}, logs) as ref, \
                 Server("wsgi:app", worker_class, env, logs) as real:
             cookies = {"moderator": Browser(real.port).login(manifest["moderator"]),
-                       "admin": Browser(real.port).login("bench-admin@example.org")}
+                       "admin": Browser(real.port).login("bench-admin@example.org"),
+                       "reader": Browser(real.port).login(READER)}
             per["reference"]["hello"] = measure(ref, "/hello", args)
             log(f"  hello world: {per['reference']['hello']['rps']:.0f} req/s, "
                 f"p95 {per['reference']['hello']['latency_ms']['p95']:.1f} ms")

@@ -45,6 +45,7 @@ DEFAULT_EDIT_WINDOW = timedelta(minutes=30)
 IDEMPOTENCY_KEY = re.compile(r"^[0-9a-f]{32}$")
 # A new visit starts when the previous page view is older than this.
 VISIT_GAP = timedelta(minutes=30)
+VISIT_REFRESH = timedelta(minutes=1)  # a reader's visit is written at most this often
 DRAFT_MAX_AGE = timedelta(days=2)
 
 
@@ -349,6 +350,13 @@ def follow_consultation(session: Session, consultation: Consultation, *, actor: 
 def unfollow_consultation(session: Session, consultation: Consultation, *, actor: Any) -> None:
     session.execute(delete(Follow).where(Follow.user_id == actor.id, Follow.consultation_id == consultation.id))
     session.flush()
+
+
+def visit_is_stale(session: Session, user_id: int, consultation_id: int, *, now: datetime | None = None) -> bool:
+    """True when the reader's visit is worth writing down (none yet, or older than a minute)."""
+    seen = session.scalar(select(ConsultationVisit.last_seen_at).where(
+        ConsultationVisit.user_id == user_id, ConsultationVisit.consultation_id == consultation_id))
+    return seen is None or (now or utcnow()) - seen > VISIT_REFRESH
 
 
 def record_visit(session: Session, user_id: int, consultation_id: int, *, now: datetime | None = None) -> None:

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from wtforms import RadioField
 
 from app.accounts.models import OrganisationKind, Role, Scope
@@ -125,15 +125,14 @@ class Discussion:
     consultation: Consultation
     version: Any
     section: Section | None
-    window_html: Markup  # the listed threads and their pagination, rendered
-    threads: int  # threads in all pages
-    shown: int  # threads on this page
+    thread: queries.Thread
     filters: queries.ThreadFilters
     form: CommentForm | None
     closed_reason: str | None
     args: dict[str, str]
     following: bool
     sees_restricted: bool
+    moderation: Any = None
 
 
 def _thread_filters() -> queries.ThreadFilters:
@@ -198,12 +197,30 @@ def _set_choices(form: CommentForm, consultation: Consultation) -> None:
         (str(o.id), o.name) for o in sorted(organisations, key=lambda o: o.name.casefold())]
 
 
-def discussion_for(consultation: Consultation, version: Any, section: Section | None = None) -> Discussion:
-    """Everything the discussion block of a consultation or section page shows."""
+def discussion_for(consultation: Consultation, version: Any, section: Section | None = None) -> Markup:
+    """The discussion block of a consultation or section page, rendered. Visitors are
+    served the copy kept until the content changes (app/core/cache.py); the key holds
+    what else the block shows them: the version, the consultation's status and languages."""
     filters = _thread_filters()
-    window = page_cache().for_visitors(
-        ("discussion", consultation.id, getattr(version, "id", None), section.id if section else None),
-        lambda: _discussion_window(consultation, section, filters))
+    status = consultation.effective_status()
+
+    def render() -> dict:
+        discussion = _discussion(consultation, version, section, filters)
+        html = render_template("comments/_discussion.html", discussion=discussion)
+        # An empty discussion and a scheduled one say when the consultation opens or closes,
+        # relative to now: rendered afresh.
+        return {"html": html, "keep": discussion.thread.page.total > 0 and status != Status.SCHEDULED}
+
+    parts = ("discussion", consultation.id, getattr(version, "id", None), section.id if section else None,
+             version is not None and version == consultation.current_version, status, consultation.languages)
+    return page_cache().for_visitors(parts, render)["html"]
+
+
+def _discussion(consultation: Consultation, version: Any, section: Section | None,
+                filters: queries.ThreadFilters) -> Discussion:
+    thread = queries.load_thread(db.session, current_user, consultation, section, filters=filters,
+                                 page=request.args.get("cpage", 1), per_page=per_page(),
+                                 replies_per_root=replies_per_root(), now=utcnow())
     blocker = _post_blocker(consultation, version)
     form = None
     if blocker is None and can_comment(current_user, consultation):
@@ -211,22 +228,12 @@ def discussion_for(consultation: Consultation, version: Any, section: Section | 
     if is_signed_in(current_user):
         g.comment_visit = (current_user.id, consultation.id)
     return Discussion(
-        consultation=consultation, version=version, section=section, window_html=window["html"],
-        threads=window["threads"], shown=window["shown"], filters=filters, form=form,
+        consultation=consultation, version=version, section=section, thread=thread, filters=filters, form=form,
         closed_reason=blocker, args={k: v for k, v in request.args.items() if k in FILTER_ARGS and v},
         following=queries.is_following(db.session, current_user, consultation),
         sees_restricted=can_see_restricted(current_user, consultation),
+        moderation=thread_moderation(consultation, thread),
     )
-
-
-def _discussion_window(consultation: Consultation, section: Section | None, filters: queries.ThreadFilters) -> dict:
-    """The listed threads and their pagination, rendered (kept for visitors by page_cache)."""
-    thread = queries.load_thread(db.session, current_user, consultation, section, filters=filters,
-                                 page=request.args.get("cpage", 1), per_page=per_page(),
-                                 replies_per_root=replies_per_root(), now=utcnow())
-    html = render_template("comments/_window.html", thread=thread, consultation=consultation,
-                           moderation=thread_moderation(consultation, thread))
-    return {"html": html, "threads": thread.page.total, "shown": len(thread.roots)}
 
 
 def thread_moderation(consultation: Consultation, thread: queries.Thread) -> Any:
@@ -239,7 +246,14 @@ def thread_moderation(consultation: Consultation, thread: queries.Thread) -> Any
 
 
 def counts_for(consultation: Consultation, version: Any) -> dict:
-    return queries.section_counts(db.session, current_user, consultation, version)
+    """Comments per section for the table of contents; what visitors see is kept until
+    comments change (what a signed-in reader counts depends on what they may read)."""
+    if current_user.is_authenticated:
+        return queries.section_counts(db.session, current_user, consultation, version)
+    pairs = page_cache().remember(
+        ("section_counts", consultation.id, getattr(version, "id", None)),
+        lambda: list(queries.section_counts(db.session, current_user, consultation, version).items()))
+    return dict((section_id, count) for section_id, count in pairs)
 
 
 def _unread() -> int:
@@ -269,16 +283,26 @@ def _can_edit_now(user: Any, comment: Comment) -> bool:
 
 @bp.after_app_request
 def _record_visit(response):
-    """Remember when a signed-in reader last saw a consultation's discussion."""
+    """Remember when a signed-in reader last saw a consultation's discussion.
+
+    A page view is a reading transaction; the visit is written in a short one of
+    its own that asks for the write lock first (``db.writing()``), at most once a
+    minute per reader and consultation, and a busy database never turns the page
+    into an error: the visit is a convenience, the page is what was asked for."""
     visit = g.pop("comment_visit", None)
     session = db.session
     if visit is None or response.status_code != 200 or session.new or session.dirty or session.deleted:
         return response
+    if not services.visit_is_stale(session, *visit):
+        return response
+    session.rollback()
     try:
-        services.record_visit(session, *visit)
-        session.commit()
-    except IntegrityError:
+        with db.writing():
+            services.record_visit(session, *visit)
+            session.commit()
+    except (IntegrityError, OperationalError):
         session.rollback()
+        current_app.logger.info("visit of user %s to consultation %s not recorded", *visit, exc_info=True)
     return response
 
 

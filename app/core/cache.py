@@ -178,8 +178,9 @@ class PageCache:
 
     def for_visitors(self, parts: tuple, produce: Callable[[], dict]) -> dict:
         """``produce()`` (a JSON-able dict whose ``html`` is rendered template
-        output), or the copy kept for the same parts, page address, language,
-        time zone and content revision; ``html`` comes back as Markup."""
+        output; ``keep: False`` in it says not to keep this one), or the copy
+        kept for the same parts, page address, language, time zone and content
+        revision; ``html`` comes back as Markup."""
         value = self._kept_or_produced(parts, produce)
         return {**value, "html": Markup(value["html"])}  # noqa: S704 - our own templates' output
 
@@ -204,7 +205,8 @@ class PageCache:
         self.misses += 1
         value = produce()
         value = {**value, "html": str(value["html"])}
-        self.store.set(key, value, len(value["html"]) * 2 + 200)
+        if value.pop("keep", True):
+            self.store.set(key, value, len(value["html"]) * 2 + 200)
         return value
 
     def remember(self, parts: tuple, produce: Callable[[], Any]) -> Any:

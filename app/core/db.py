@@ -3,6 +3,8 @@ scoped to the application context."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -78,7 +80,8 @@ def _sqlite_begin(conn: Any) -> None:
     deferred so readers never wait for each other."""
     from flask import has_request_context, request
 
-    reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+    reading = (has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+               and not g.get("sqlite_writing"))
     conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
@@ -139,6 +142,17 @@ class Database:
         session = g.pop("db_session", None)
         if session is not None:
             session.close()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Inside a page view (a reading request), the transactions begun here write:
+        on SQLite they take the write lock up front (``BEGIN IMMEDIATE``) and so
+        wait their turn instead of failing when another writer holds it."""
+        g.sqlite_writing = True
+        try:
+            yield
+        finally:
+            g.pop("sqlite_writing", None)
 
     @property
     def dialect(self) -> str:

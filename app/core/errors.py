@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -61,7 +61,19 @@ ERROR_HINTS = {
 }
 
 
+def _forget_failed_transaction() -> None:
+    """A failed flush leaves the session unusable; the error page must still render."""
+    try:
+        from app.core.db import db
+
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the page must still render
+        current_app.logger.warning("rollback after an error failed", exc_info=True)
+
+
 def _render(status: int, detail: Any = None, retry_after: int | None = None):
+    if status >= 500:
+        _forget_failed_transaction()
     if request.path.startswith("/api/"):
         return jsonify(error=str(ERROR_TITLES.get(status, status)), status=status), status
     body = render_template(
@@ -116,10 +128,4 @@ def init_app(app: Flask) -> None:
         if isinstance(exc, HTTPException):
             return http_error(exc)
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        try:
-            from app.core.db import db
-
-            db.session.rollback()
-        except Exception:  # noqa: BLE001 - the page must still render
-            app.logger.warning("rollback after an unhandled error failed", exc_info=True)
         return _render(500)

@@ -250,3 +250,4 @@ class ModerationGuidelines(Base):
 track(CommentModeration)
 track(ModerationDecision)
 track(Flag)
+track(ReasonTemplate, "label")  # reason labels appear in the public moderation figures

@@ -81,8 +81,11 @@ def _template_globals(state) -> None:
 
 @bp.app_template_global()
 def moderation_figures(consultation_id: int) -> queries.Figures:
-    """For the small partial on the consultation page."""
-    return queries.public_figures(db.session, consultation_id)
+    """For the small partial on the consultation page; the same for every reader,
+    kept until comments or decisions change."""
+    kept = page_cache().remember(("public_figures", consultation_id), lambda: dataclasses.asdict(
+        queries.public_figures(db.session, consultation_id)))
+    return queries.Figures(**{**kept, "by_reason": [tuple(row) for row in kept["by_reason"]]})
 
 
 def _or_404(model, ident: int):

@@ -262,6 +262,23 @@ def test_new_since_my_last_visit(client, session):
     assert "Written since" in page and "Seen before" not in page
 
 
+def test_a_readers_visit_is_written_at_most_once_a_minute(client, session, query_counter):
+    from app.comments.models import ConsultationVisit
+
+    consultation = make_consultation(session)
+    reader = make_user(session)
+    login(client, reader)
+    client.get(f"/consultations/{consultation.id}")
+    first = session.scalar(select(ConsultationVisit.last_seen_at).where(ConsultationVisit.user_id == reader.id))
+    assert first is not None, "the first view is written down"
+    with query_counter() as again:
+        assert client.get(f"/consultations/{consultation.id}").status_code == 200
+    assert not [s for s in again.statements if s.lstrip().upper().startswith(("UPDATE", "INSERT"))]
+    session.expire_all()
+    assert session.scalar(select(ConsultationVisit.last_seen_at)
+                          .where(ConsultationVisit.user_id == reader.id)) == first
+
+
 def test_follow_activity_and_notifications(client, session):
     consultation = make_consultation(session)
     alice, bob = make_user(session), make_user(session, display_name="Bob Replier")
