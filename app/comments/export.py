@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Response, stream_with_context, url_for
+from flask import Response, stream_with_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,6 +28,7 @@ from app.admin.export import csv_lines
 from app.comments.models import Comment, CommentStatus
 from app.consultations.models import Consultation, DraftVersion, Section
 from app.core.audit import record
+from app.core.urls import url_template
 
 HEADER = ("comment_id", "permalink", "thread_root_id", "parent_id", "depth", "version", "section_anchor",
           "section_title", "created_at_utc", "author", "organisation", "organisation_kind",
@@ -179,17 +180,10 @@ def export_filename(consultation: Consultation | None, today: date) -> str:
     return f"agora1540-consultation-{consultation.id}-comments-{today:%Y-%m-%d}.csv"
 
 
-# Numbers that cannot occur elsewhere in the address, replaced by the real ids.
-_CONSULTATION_MARK, _COMMENT_MARK = 915400000001, 915400000002
-
-
 def permalink_format() -> str:
     """The absolute permalink as a format string: ``url_for`` once, not once per row
     (100,000 calls would add seconds to a large export). Needs a request."""
-    url = url_for("comments.permalink", consultation_id=_CONSULTATION_MARK, comment_id=_COMMENT_MARK,
-                  _external=True)
-    url = url.replace("{", "{{").replace("}", "}}")
-    return url.replace(str(_CONSULTATION_MARK), "{consultation_id}").replace(str(_COMMENT_MARK), "{comment_id}")
+    return url_template("comments.permalink", "consultation_id", "comment_id", _external=True)
 
 
 def csv_response(session: Session, filters: ExportFilter, consultation: Consultation | None,

@@ -49,6 +49,7 @@ from app.comments.policy import (
     can_withdraw_comment,
     is_comment_author,
 )
+from app.comments.presenter import PageReader
 from app.consultations.models import Consultation, Section, Status
 from app.consultations.policy import moderates
 from app.consultations.views import load_visible
@@ -270,11 +271,14 @@ def _template_helpers():
         "unread_notification_count": _unread, "comment_author_badges": author_badges,
         "COMMENT_KIND_BADGES": KIND_BADGES, "COMMENT_STANCE_LABELS": STANCE_LABELS,
         "COMMENT_SORT_LABELS": SORT_LABELS, "ORG_KIND_BADGES": ORG_KIND_BADGES, "org_kind_label": kind_label,
-        "comment_language_label": language_label, "can_edit_comment_now": _can_edit_now,
-        "can_withdraw_comment": can_withdraw_comment, "can_support_comment": can_support_comment,
-        "can_reply_to": can_reply_to, "is_comment_author": is_comment_author,
+        "comment_language_label": language_label,
         "comment_country_name": country_name, "COMMENT_DISPLAY_DEPTH": _cfg("COMMENT_DISPLAY_DEPTH", 4),
+        "comment_reader": _reader,
     }
+
+
+def _reader(consultation: Consultation, mod: Any = None, supported_ids: Any = ()) -> PageReader:
+    return PageReader(consultation, mod, supported_ids, edit_window=edit_window())
 
 
 def _can_edit_now(user: Any, comment: Comment) -> bool:

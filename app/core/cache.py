@@ -180,53 +180,47 @@ class PageCache:
         """``produce()`` (a JSON-able dict whose ``html`` is rendered template
         output; ``keep: False`` in it says not to keep this one), or the copy
         kept for the same parts, page address, language, time zone and content
-        revision; ``html`` comes back as Markup."""
-        value = self._kept_or_produced(parts, produce)
+        revision. Only for visitors (not signed in); ``html`` comes back as Markup."""
+        def rendered() -> dict:
+            value = produce()
+            return {**value, "html": str(value["html"])}
+
+        if self.store is None or current_user.is_authenticated:
+            value = rendered()
+        else:
+            from flask_babel import get_timezone
+
+            from app.core.i18n import viewer_locale
+
+            value = self._kept(["page", viewer_locale(), str(get_timezone()), request.path,
+                                sorted(request.args.items(multi=True)), *parts],
+                               rendered, keep=lambda v: v.get("keep", True))
         return {**value, "html": Markup(value["html"])}  # noqa: S704 - our own templates' output
-
-    def _kept_or_produced(self, parts: tuple, produce: Callable[[], dict]) -> dict:
-        if not self._applies():
-            return produce()
-        from flask_babel import get_timezone
-
-        from app.core.i18n import viewer_locale
-
-        token = self._token()
-        if token is None:
-            return produce()
-        args = sorted(request.args.items(multi=True))
-        raw = json.dumps([self.build, token, viewer_locale(), str(get_timezone()), request.path, args, *parts],
-                         default=str)
-        key = "agora:page:" + hashlib.sha256(raw.encode()).hexdigest()
-        value = self.store.get(key)
-        if value is not None:
-            self.hits += 1
-            return value
-        self.misses += 1
-        value = produce()
-        value = {**value, "html": str(value["html"])}
-        if value.pop("keep", True):
-            self.store.set(key, value, len(value["html"]) * 2 + 200)
-        return value
 
     def remember(self, parts: tuple, produce: Callable[[], Any]) -> Any:
         """``produce()``, or the value kept for ``parts`` under the current content
         revision: for figures derived only from tracked content (the review
         queue's counts), whoever reads them. ``parts`` must name everything else
         the value depends on (the reader's scope, the filters). JSON-able values."""
-        if self.store is None or not self._reading():
+        if self.store is None:
             return produce()
-        token = self._token()
+        return self._kept(["value", *parts], produce)
+
+    def _kept(self, parts: list, produce: Callable[[], Any], keep: Callable[[Any], bool] = lambda _v: True) -> Any:
+        token = self._token() if self._reading() else None
         if token is None:
             return produce()
-        key = "agora:page:" + hashlib.sha256(json.dumps([self.build, token, *parts], default=str).encode()).hexdigest()
-        value = self.store.get(key)
-        if value is not None:
+        raw = json.dumps([self.build, token, *parts], default=str)
+        key = "agora:page:" + hashlib.sha256(raw.encode()).hexdigest()
+        entry = self.store.get(key)
+        if entry is not None:
             self.hits += 1
-            return value["value"]
+            return entry["value"]
         self.misses += 1
         value = produce()
-        self.store.set(key, {"value": value}, len(json.dumps(value, default=str)) + 200)
+        if keep(value):
+            encoded = json.dumps(value, default=str)
+            self.store.set(key, {"value": value}, 2 * len(encoded) + 200)
         return value
 
     @staticmethod
@@ -240,9 +234,6 @@ class PageCache:
         if "content_token" not in g:
             g.content_token = content_token(db.session)
         return g.content_token
-
-    def _applies(self) -> bool:
-        return self.store is not None and self._reading() and not current_user.is_authenticated
 
     def clear(self) -> None:
         if self.store is not None:
