@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, false, func, or_, select, true
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.accounts.models import Membership, Role, Scope
 from app.accounts.policy import author_countries, has_role, is_admin
@@ -160,12 +160,15 @@ def load_consultation(session: Session, consultation_id: int, *, whole: bool = T
     """Everything the consultation page needs except the sections, in a fixed number of
     queries; with ``whole=False`` only the consultation and its versions (the pages
     under it: sections, threads), anything else loading when first used."""
-    extras = (selectinload(Consultation.regions), selectinload(Consultation.obligations),
-              selectinload(Consultation.attachments), selectinload(Consultation.invitations)) if whole else ()
+    if whole:
+        options = (selectinload(Consultation.versions), selectinload(Consultation.regions),
+                   selectinload(Consultation.obligations), selectinload(Consultation.attachments),
+                   selectinload(Consultation.invitations))
+    else:  # a handful of versions: in the same query
+        options = (joinedload(Consultation.versions),)
     return session.scalars(
-        select(Consultation).where(Consultation.id == consultation_id)
-        .options(selectinload(Consultation.versions), *extras)
-    ).first()
+        select(Consultation).where(Consultation.id == consultation_id).options(*options)
+    ).unique().first()
 
 
 def load_sections(session: Session, version: DraftVersion | None, *, obligations: bool = True) -> list[Section]:
