@@ -254,7 +254,7 @@ def counts_for(consultation: Consultation, version: Any) -> dict:
     pairs = page_cache().remember(
         ("section_counts", consultation.id, getattr(version, "id", None)),
         lambda: list(queries.section_counts(db.session, current_user, consultation, version).items()))
-    return dict((section_id, count) for section_id, count in pairs)
+    return dict(pairs)  # kept as pairs: JSON (the Redis store) would turn the ids into strings
 
 
 def _unread() -> int:

@@ -10,8 +10,7 @@ from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import format_time as babel_format_time
-from flask import Flask, current_app, g, request
-from flask.globals import _cv_app
+from flask import Flask, current_app, g, has_app_context, request
 from flask_babel import format_datetime, format_timedelta, get_locale, get_timezone, get_translations
 from flask_login import current_user
 
@@ -58,38 +57,39 @@ def text_direction(locale: str) -> str:
 
 
 def _babel_state() -> tuple[Any, Any]:
-    """The Flask-Babel context namespace of the current app context (or None)."""
-    ctx = _cv_app.get(None)
-    if ctx is None:
+    """``flask.g`` itself (not its proxy) and Flask-Babel's namespace in it, or Nones
+    outside an app context: a page asks for them hundreds of times."""
+    if not has_app_context():
         return None, None
-    return ctx, ctx.g.__dict__.get("_flask_babel")
+    store = g._get_current_object()
+    return store, store.__dict__.get("_flask_babel")
 
 
 def current_translations() -> Any:
     """Flask-Babel's translations for the current locale, looked up once per locale
     and app context instead of once per string (a page of comments asks for
     hundreds). Follows ``force_locale`` (e-mails in the recipient's language)."""
-    ctx, state = _babel_state()
-    if ctx is None:
+    store, state = _babel_state()
+    if store is None:
         return get_translations()
     locale = getattr(state, "babel_locale", None)
-    cached = ctx.g.__dict__.get("_agora_translations")
+    cached = store.__dict__.get("_agora_translations")
     if cached is not None and locale is not None and cached[0] is locale:
         return cached[1]
-    translations = get_translations()
-    ctx.g._agora_translations = (ctx.g._flask_babel.babel_locale, translations)
+    translations = get_translations()  # sets the namespace's babel_locale
+    store._agora_translations = (store._flask_babel.babel_locale, translations)
     return translations
 
 
 def viewer_locale() -> str:
     """The current locale as a string ('en', 'fr', 'zh_Hans' …), cheaply."""
-    _ctx, state = _babel_state()
+    _store, state = _babel_state()
     locale = getattr(state, "babel_locale", None) or get_locale()
     return str(locale or "en")
 
 
 def _viewer_zone() -> tzinfo | None:
-    _ctx, state = _babel_state()
+    _store, state = _babel_state()
     return getattr(state, "babel_tzinfo", None) or get_timezone()
 
 

@@ -225,3 +225,20 @@ def test_relative_speaks_the_viewers_language(app, language, future, past):
             earlier=utcnow() - timedelta(hours=2, minutes=1),
         )
     assert text == f"{future}|{past}"
+
+
+def test_templates_follow_a_forced_language_within_one_request(app):
+    """Template strings and dates come from the catalogue found once per language:
+    an e-mail rendered in its recipient's language in the middle of an English
+    page gets that language, and the page keeps English after it."""
+    from flask_babel import force_locale
+
+    moment = datetime(2027, 3, 14, 16, 0, tzinfo=UTC)
+    template = "{{ _('Reply') }} · {{ moment|when }}"
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        before = render_template_string(template, moment=moment)
+        with force_locale("fr"):
+            french = render_template_string(template, moment=moment)
+        after = render_template_string(template, moment=moment)
+    assert before == after and before.startswith("Reply · Mar 14, 2027")
+    assert french.startswith("Répondre · 14 mars 2027")
