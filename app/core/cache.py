@@ -14,8 +14,10 @@ the next request, on every host.
 Domains declare what their discussions show with ``track(Model)`` (any row
 change counts) or ``track(Model, "name", ...)`` (only those attributes);
 ORM flushes and bulk ``update()`` / ``delete()`` / ``insert()`` statements on
-those tables are both seen. Signed-in readers are never served from here:
-their pages carry their own actions, supports and flags.
+those tables are both seen. Signed-in readers are never served a kept page:
+theirs carry their own actions, supports and flags. ``remember`` keeps plain
+figures derived from the same content for any reader (the review queue's
+counts per moderator scope, the public moderation figures).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import get_timezone
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import event, select, update
@@ -37,6 +40,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import attributes as orm_attributes
 
 from app.core.db import db, utcnow
+from app.core.i18n import viewer_locale
 from app.core.models import ContentRevision
 
 DISCUSSION = "discussion"
@@ -188,10 +192,6 @@ class PageCache:
         if self.store is None or current_user.is_authenticated:
             value = rendered()
         else:
-            from flask_babel import get_timezone
-
-            from app.core.i18n import viewer_locale
-
             value = self._kept(["page", viewer_locale(), str(get_timezone()), request.path,
                                 sorted(request.args.items(multi=True)), *parts],
                                rendered, keep=lambda v: v.get("keep", True))
