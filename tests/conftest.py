@@ -29,7 +29,9 @@ from app.core.cache import CONTENT_CHANGED, page_cache
 from app.core.db import db, make_engine
 from config import TestingConfig
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# Hostile-input corpora copied into the repository, with their provenance and
+# licences in tests/data/corpora/README.txt.
+CORPORA = Path(__file__).resolve().parent / "data" / "corpora"
 AXE_LOG = Path(__file__).resolve().parent / "browser" / "artifacts" / "axe-checked.txt"
 
 

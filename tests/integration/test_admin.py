@@ -20,10 +20,10 @@ from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.mail import deliver_due, queue_email
 from app.core.models import AuditEntry, OutboxMessage
-from tests.conftest import SHARED
+from tests.conftest import CORPORA
 from tests.factories import grant, login, make_organisation, make_user
 
-FORMULA_PAYLOADS = SHARED / "corpora" / "payloadsallthethings" / "csv_injection" / "csv_formula_payloads.txt"
+FORMULA_PAYLOADS = CORPORA / "payloadsallthethings" / "csv_injection" / "csv_formula_payloads.txt"
 
 
 def tag() -> str:

@@ -18,11 +18,11 @@ from app.comments.models import Comment, CommentStatus, path_segment
 from app.comments.services import withdraw_comment
 from app.core.db import utcnow
 from app.core.models import AuditEntry
-from tests.conftest import SHARED
+from tests.conftest import CORPORA
 from tests.factories import grant, login, make_organisation, make_user
 from tests.integration.test_comments_fixtures import add_comment, make_consultation, publish_new_version
 
-FORMULA_PAYLOADS = SHARED / "corpora" / "payloadsallthethings" / "csv_injection" / "csv_formula_payloads.txt"
+FORMULA_PAYLOADS = CORPORA / "payloadsallthethings" / "csv_injection" / "csv_formula_payloads.txt"
 
 
 def _url(consultation, **args) -> str:

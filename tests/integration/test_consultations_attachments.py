@@ -13,12 +13,12 @@ from openpyxl import Workbook
 
 from app.consultations.attachments import detect_content_type, safe_filename
 from app.consultations.models import Attachment
-from tests.conftest import SHARED
+from tests.conftest import CORPORA
 from tests.factories import login
 from tests.integration.test_consultations_support import make_author, make_consultation
 from tests.security.test_permissions import suite_engine  # noqa: F401 - autouse: the suite's database
 
-CORPUS = SHARED / "corpora" / "payloadsallthethings"
+CORPUS = CORPORA / "payloadsallthethings"
 HOSTILE = sorted((CORPUS / "upload").iterdir()) + sorted((CORPUS / "xss_files").iterdir())
 
 

@@ -7,11 +7,11 @@ import pytest
 from app.consultations import queries, services
 from app.consultations.importers import parse_markdown
 from app.consultations.search import fts5_query
-from tests.conftest import SHARED
+from tests.conftest import CORPORA
 from tests.integration.test_consultations_support import make_author, make_consultation
 from tests.security.test_permissions import suite_engine  # noqa: F401 - autouse: the suite's database
 
-SQLI = sorted((SHARED / "corpora" / "payloadsallthethings" / "sqli").glob("*.txt"))
+SQLI = sorted((CORPORA / "payloadsallthethings" / "sqli").glob("*.txt"))
 
 
 def _anonymous():

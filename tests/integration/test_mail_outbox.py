@@ -7,7 +7,6 @@ from __future__ import annotations
 import socket
 from datetime import timedelta
 from email.utils import formataddr
-from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
@@ -16,9 +15,10 @@ from sqlalchemy import select
 from app.core.db import db, utcnow
 from app.core.mail import backoff, deliver_due, queue_email
 from app.core.models import OutboxMessage
+from tests.conftest import CORPORA
 from tests.factories import make_user
 
-CRLF_CORPUS = (Path(__file__).resolve().parents[3] / "shared" / "corpora" / "payloadsallthethings"
+CRLF_CORPUS = (CORPORA / "payloadsallthethings"
                / "crlf" / "crlfinjection.txt")
 
 

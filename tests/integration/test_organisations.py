@@ -12,10 +12,8 @@ from sqlalchemy import func, select
 from app.accounts.models import Membership, Organisation, OrganisationKind, Role
 from app.core.mail import deliver_due
 from app.core.models import AuditEntry
-from tests.conftest import SHARED
+from tests.conftest import CORPORA
 from tests.factories import grant, login, make_organisation, make_user
-
-CORPORA = SHARED / "corpora"
 
 
 def unique(prefix: str = "Org") -> str:
@@ -393,7 +391,9 @@ def test_the_profile_query_count_does_not_grow_with_the_members(session, client,
 
 def _corpus_lines(relative: str, limit: int) -> list[str]:
     lines = (CORPORA / relative).read_text(encoding="utf-8", errors="replace").splitlines()
-    return [line for line in lines if line.strip() and "\x00" not in line][:limit]
+    chosen = [line for line in lines if line.strip() and "\x00" not in line][:limit]
+    assert chosen, f"corpus {relative} is empty"
+    return chosen
 
 
 def test_hostile_search_and_page_input_never_breaks_the_list(client):

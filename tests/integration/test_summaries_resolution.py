@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -16,12 +15,12 @@ from app.core.errors import DomainError
 from app.summaries import services
 from app.summaries.models import Decision
 from app.summaries.services import DispositionInput, SummaryNotPublished
-from tests.conftest import SHARED
+from tests.conftest import CORPORA
 from tests.factories import grant, login, make_user
 from tests.integration.test_comments_fixtures import publish_new_version
 from tests.integration.test_summaries_support import moderator, open_consultation_with_comments, published_summary
 
-PAYLOADS = Path(SHARED) / "corpora" / "payloadsallthethings" / "csv_injection" / "csv_formula_payloads.txt"
+PAYLOADS = CORPORA / "payloadsallthethings" / "csv_injection" / "csv_formula_payloads.txt"
 
 
 def _author(session, country="AT"):

@@ -1,4 +1,4 @@
-"""Hostile text from ../shared/corpora comes out inert: in the stored HTML,
+"""Hostile text from tests/data/corpora comes out inert: in the stored HTML,
 in the thread page and in the e-mails, judged by an HTML5 parser (tinyhtml5)."""
 
 from __future__ import annotations
@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import re
-from pathlib import Path
 
 import pytest
 import tinyhtml5
@@ -15,10 +14,10 @@ from sqlalchemy import func, select
 from app.comments.models import Comment, CommentStatus
 from app.core.models import OutboxMessage
 from app.core.sanitize import COMMENT_TAGS, render_comment_markdown
+from tests.conftest import CORPORA
 from tests.factories import login, make_user
 from tests.integration.test_comments_fixtures import add_comment, make_consultation
 
-CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora"
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "{http://www.w3.org/1999/xlink}href",
                   "srcdoc", "data", "poster", "background", "lowsrc", "dynsrc"}
 BAD_SCHEMES = ("javascript:", "data:", "vbscript:")

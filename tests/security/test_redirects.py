@@ -1,6 +1,6 @@
 """The ``next`` of the sign-in form only ever leads to a path on this site.
 
-Payloads: PayloadsAllTheThings' open-redirect lists, in ../shared/corpora.
+Payloads: PayloadsAllTheThings' open-redirect lists, copied into tests/data/corpora.
 Each is tried as the form's hidden field and raw in the query string (so the
 server also sees its percent-decoded form), and when already signed in.
 """
@@ -8,17 +8,17 @@ server also sees its percent-decoded form), and when already signed in.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
 
+from tests.conftest import CORPORA
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.integration import test_accounts_helpers as helpers
 
 client = helpers.client  # fixture
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "payloadsallthethings" / "open_redirect"
+CORPUS = CORPORA / "payloadsallthethings" / "open_redirect"
 
 
 def _payloads() -> list[str]:
