@@ -9,10 +9,15 @@ export AGORA_ENV ?= development
 
 .PHONY: run test test-sqlite test-postgres setup venv translations messages system-deps db lint bench vendor clean
 
+# `make run PORT=5050 HOST=0.0.0.0`: links in e-mails and feeds follow the
+# address served unless BASE_URL says otherwise (a proxy in front, say).
+HOST ?= 127.0.0.1
+PORT ?= 5000
+run: export BASE_URL ?= http://$(HOST):$(PORT)
 run: setup db
 	@$(FLASK) seed-demo --if-empty
-	@echo "Serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
-	@$(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C to stop)"
+	@$(FLASK) run --host $(HOST) --port $(PORT)
 
 setup: venv translations
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -54,6 +55,9 @@ class Config:
     SECRET_KEY = _env("SECRET_KEY")
     DATABASE_URL = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'agora.sqlite3'}")
     DATABASE_ECHO = _env_bool("DATABASE_ECHO", False)
+    # A request whose transaction hit a deadlock or a serialization failure is
+    # rolled back and run again this many times (app/core/transactions.py).
+    TRANSACTION_RETRIES = _env_int("TRANSACTION_RETRIES", 2)
     REDIS_URL = _env("REDIS_URL")
     BASE_URL = _env("BASE_URL", "http://127.0.0.1:5000")
 
@@ -85,7 +89,7 @@ class Config:
     MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)  # implicit TLS
     MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 20)
     MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Agora 1540 <no-reply@agora1540.invalid>")
-    MAIL_DIR = INSTANCE_DIR / "mail"
+    MAIL_DIR = Path(_env("MAIL_DIR", str(INSTANCE_DIR / "mail")))
     OUTBOX_MAX_ATTEMPTS = _env_int("OUTBOX_MAX_ATTEMPTS", 8)
     # A worker that dies mid-send leaves its rows leased; another takes them after this.
     OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 300)
@@ -93,11 +97,23 @@ class Config:
 
     # Rate limits (Flask-Limiter): memory by default, Redis when REDIS_URL is set.
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
-    RATELIMIT_LOGIN = _env("RATELIMIT_LOGIN", "10 per 15 minutes")
+    # Sign-in: failed attempts only, per (account, address) pair and, looser, per
+    # address; past the free failures each failure doubles the wait before the
+    # next attempt, up to the cap. One failure is forgotten per "forget" interval.
+    SIGN_IN_PAIR_FREE_FAILURES = _env_int("SIGN_IN_PAIR_FREE_FAILURES", 5)
+    SIGN_IN_PAIR_FORGET = timedelta(minutes=_env_int("SIGN_IN_PAIR_FORGET_MINUTES", 15))
+    SIGN_IN_ADDRESS_FREE_FAILURES = _env_int("SIGN_IN_ADDRESS_FREE_FAILURES", 50)
+    SIGN_IN_ADDRESS_FORGET = timedelta(minutes=_env_int("SIGN_IN_ADDRESS_FORGET_MINUTES", 1))
+    SIGN_IN_FIRST_DELAY = timedelta(seconds=_env_int("SIGN_IN_FIRST_DELAY_SECONDS", 30))
+    SIGN_IN_MAX_DELAY = timedelta(minutes=_env_int("SIGN_IN_MAX_DELAY_MINUTES", 15))
     RATELIMIT_REGISTER = _env("RATELIMIT_REGISTER", "5 per hour")
     RATELIMIT_RESET = _env("RATELIMIT_RESET", "5 per hour")
     # The read API (/api/v1), per client address.
     API_RATELIMIT = _env("API_RATELIMIT", "120 per minute")
+    # Open data (`flask opendata build`, served on /open-data): where the ZIP is
+    # written and the licence stated in it and on the page.
+    OPEN_DATA_DIR = Path(_env("OPEN_DATA_DIR", str(INSTANCE_DIR / "opendata")))
+    OPEN_DATA_LICENCE = _env("OPEN_DATA_LICENCE", "CC BY 4.0")
 
     # Languages: the six UN languages.
     LANGUAGES = ("en", "fr", "es", "ru", "ar", "zh")
@@ -149,6 +165,18 @@ class Config:
             raise ConfigError(f"PAGE_CACHE must be auto, memory, redis or off, got {cls.PAGE_CACHE!r}")
         if cls.PAGE_CACHE == "redis" and not cls.REDIS_URL:
             raise ConfigError("PAGE_CACHE=redis needs REDIS_URL")
+        for name in ("COMMENT_EDIT_WINDOW_MINUTES", "COMMENT_MAX_LENGTH", "COMMENT_THREAD_WINDOW",
+                     "COMMENT_REPLIES_WINDOW", "FLAG_HIDE_THRESHOLD", "LINK_LIMIT", "TRANSACTION_RETRIES",
+                     "NEW_ACCOUNT_PREMODERATED_COMMENTS"):
+            value = getattr(cls, name)
+            if not isinstance(value, int) or value < (0 if name in ("TRANSACTION_RETRIES",
+                                                                   "NEW_ACCOUNT_PREMODERATED_COMMENTS") else 1):
+                raise ConfigError(f"{name} must be a whole number of at least 1 (0 allowed for retries and "
+                                  f"pre-moderated first comments), got {value!r}")
+        base = urlsplit(cls.BASE_URL or "")
+        if base.scheme not in ("http", "https") or not base.netloc or base.query or base.fragment:
+            raise ConfigError(f"BASE_URL must be the site's absolute address, like https://agora.example.org, "
+                              f"got {cls.BASE_URL!r}: every link in e-mails and feeds is built on it")
 
 
 class DevelopmentConfig(Config):

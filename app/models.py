@@ -3,6 +3,8 @@
 
 def load_all_models() -> None:
     import app.accounts.models  # noqa: F401
+    import app.accounts.personal_models  # noqa: F401
+    import app.accounts.policy_pages  # noqa: F401
     import app.comments.models  # noqa: F401
     import app.consultations.models  # noqa: F401
     import app.core.models  # noqa: F401

@@ -1080,6 +1080,10 @@ def write(session, b: Builder, tables) -> dict[str, float]:
         for i in range(0, len(rows), BATCH):
             session.execute(insert(table), rows[i:i + BATCH])
         timings[name] = round(time.perf_counter() - started, 2)
+    if b.rows.get("audit_entry"):
+        from app.core.audit import adopt_last_entry_as_head
+
+        adopt_last_entry_as_head(session)
     if session.get_bind().dialect.name == "postgresql":
         for name in b.ids:
             # table names come from the models, not from input

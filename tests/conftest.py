@@ -91,6 +91,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
         DATABASE_URL=database_url,
         MAIL_DIR=tmp_path_factory.mktemp("mail"),
         UPLOAD_DIR=tmp_path_factory.mktemp("uploads"),
+        OPEN_DATA_DIR=tmp_path_factory.mktemp("opendata"),
     )
     with app.app_context():
         from alembic import command

@@ -24,7 +24,9 @@ def make_user(
     status: str = User.ACTIVE,
     language: str | None = None,
     timezone: str = "UTC",
+    accepted_terms: int | None = 1,
 ) -> User:
+    """A user; ``accepted_terms`` is the terms version accepted (1: the default text; None: never)."""
     n = next(_seq)
     user = User(
         email=email or f"user{n}@example.org",
@@ -34,6 +36,8 @@ def make_user(
         status=status,
         preferred_language=language,
         timezone=timezone,
+        terms_version=accepted_terms,
+        terms_accepted_at=utcnow() if accepted_terms else None,
     )
     session.add(user)
     session.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from app.accounts.services import display_name_problem, password_problem, timezone_choices
@@ -70,6 +70,10 @@ class RegistrationForm(Form):
     password = PasswordField(
         _l("Password"),
         validators=[InputRequired(message=_l("Choose a password.")), _NewPassword("email", "display_name")],
+    )
+    accept_terms = BooleanField(
+        _l("I accept the terms of participation and have read the privacy notice"),
+        validators=[DataRequired(message=_l("Accept the terms of participation to create an account."))],
     )
 
 

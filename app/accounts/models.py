@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.cache import track
 from app.core.db import Base, TimestampMixin, utcnow
 
 
@@ -54,6 +53,7 @@ class User(TimestampMixin, Base):
     ACTIVE = "active"
     SUSPENDED = "suspended"
     BANNED = "banned"
+    CLOSED = "closed"  # closed by its owner or on their request; personal data erased
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320))
@@ -68,6 +68,11 @@ class User(TimestampMixin, Base):
     session_generation: Mapped[int] = mapped_column(default=1, server_default="1")
     last_login_at: Mapped[datetime | None]
     is_demo: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # Set when the account was closed and its personal data erased (app/privacy).
+    erased_at: Mapped[datetime | None]
+    # The terms of participation this account accepted (app/accounts/policy_pages.py).
+    terms_version: Mapped[int | None]
+    terms_accepted_at: Mapped[datetime | None]
 
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", foreign_keys="RoleGrant.user_id", cascade="all, delete-orphan"
@@ -167,7 +172,23 @@ class RoleGrant(Base):
         return f"<RoleGrant {self.role} {self.scope_type}:{self.scope_key} user={self.user_id}>"
 
 
-# Names, organisations and role badges are shown with comments (app/core/cache.py).
-track(User, "display_name")
-track(Organisation, "name", "kind", "country_code")
-track(RoleGrant)
+# Names, organisations and role badges are shown with comments: the comments
+# domain declares in which consultations (app/comments/models.py).
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins counted for one (account, client address) pair or for
+    one client address alone (app/accounts/throttle.py).
+
+    Keys are keyed digests, so the table holds neither the addresses typed
+    into the form nor the clients' IP addresses.
+    """
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The account's digest on pair rows (a successful reset clears them all); None on address rows.
+    account_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    retry_after: Mapped[datetime | None]

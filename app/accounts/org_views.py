@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,7 +12,7 @@ from app.accounts.models import Membership, Organisation
 from app.accounts.org_forms import ConfirmForm, OrganisationFilterForm, OrganisationForm, kind_label
 from app.core.authz import authorize, login_required, public
 from app.core.db import db
-from app.core.errors import DomainError
+from app.core.handling import get_or_404, handle_button, handle_form, or_404
 from app.core.pagination import paginate
 
 bp = Blueprint("organisations", __name__)
@@ -35,17 +35,12 @@ def _helpers():
 
 
 def _organisation_or_404(organisation_id: int) -> Organisation:
-    organisation = services.load_organisation(db.session, organisation_id)
-    if organisation is None:
-        abort(404)
+    organisation = or_404(services.load_organisation(db.session, organisation_id))
     return organisation
 
 
 def _membership_or_404(organisation: Organisation, membership_id: int) -> Membership:
-    membership = db.session.get(Membership, membership_id)
-    if membership is None or membership.organisation_id != organisation.id:
-        abort(404)
-    return membership
+    return get_or_404(Membership, membership_id, organisation_id=organisation.id)
 
 
 def _form_values(form: OrganisationForm) -> dict:
@@ -78,18 +73,12 @@ def index():
 @login_required
 def create():
     form = OrganisationForm()
-    if form.validate_on_submit():
-        try:
-            organisation = services.create_organisation(db.session, **_form_values(form), actor=current_user)
-        except DomainError as err:
-            form.add_domain_error(err)
-        else:
-            db.session.commit()
-            flash(_("%(name)s is registered, and you are its representative. An administrator will verify it.",
-                    name=organisation.name), "success")
-            return redirect(url_for(".profile", organisation_id=organisation.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("organisations/form.html", form=form, organisation=None), status
+    return handle_form(
+        form, lambda: services.create_organisation(db.session, **_form_values(form), actor=current_user),
+        render=lambda status: (render_template("organisations/form.html", form=form, organisation=None), status),
+        success=lambda organisation: _("%(name)s is registered, and you are its representative. An administrator "
+                                       "will verify it.", name=organisation.name),
+        redirect_to=lambda organisation: url_for(".profile", organisation_id=organisation.id))
 
 
 @bp.get("/organisations/<int:organisation_id>")
@@ -113,34 +102,25 @@ def edit(organisation_id: int):
     organisation = _organisation_or_404(organisation_id)
     authorize(policy.can_edit_organisation, current_user, organisation)
     form = OrganisationForm(obj=organisation)
-    if form.validate_on_submit():
-        try:
-            services.update_organisation(db.session, organisation, **_form_values(form), actor=current_user)
-        except DomainError as err:
-            form.add_domain_error(err)
-        else:
-            db.session.commit()
-            flash(_("The profile of %(name)s is saved.", name=organisation.name), "success")
-            return redirect(url_for(".profile", organisation_id=organisation.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("organisations/form.html", form=form, organisation=organisation), status
+    return handle_form(
+        form, lambda: services.update_organisation(db.session, organisation, **_form_values(form),
+                                                   actor=current_user),
+        render=lambda status: (render_template("organisations/form.html", form=form,
+                                               organisation=_organisation_or_404(organisation_id)), status),
+        success=lambda _saved: _("The profile of %(name)s is saved.", name=organisation.name),
+        redirect_to=url_for(".profile", organisation_id=organisation.id))
 
 
 @bp.post("/organisations/<int:organisation_id>/join")
 @login_required
 def join(organisation_id: int):
     organisation = _organisation_or_404(organisation_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        services.request_membership(db.session, organisation, actor=current_user)
-    except DomainError as err:
-        flash(str(err.message), "error")
-    else:
-        db.session.commit()
-        flash(_("Your request to join %(name)s is sent. Its representative will decide, and you will get an e-mail.",
-                name=organisation.name), "success")
-    return redirect(url_for(".profile", organisation_id=organisation.id))
+    name = organisation.name
+    return handle_button(
+        ConfirmForm(), lambda: services.request_membership(db.session, organisation, actor=current_user),
+        success=_("Your request to join %(name)s is sent. Its representative will decide, and you will get an "
+                  "e-mail.", name=name),
+        redirect_to=url_for(".profile", organisation_id=organisation.id))
 
 
 @bp.get("/organisations/<int:organisation_id>/members")
@@ -159,17 +139,9 @@ def _decide(organisation_id: int, membership_id: int, action, done_message):
     organisation = _organisation_or_404(organisation_id)
     authorize(policy.can_manage_members, current_user, organisation)
     membership = _membership_or_404(organisation, membership_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     name = membership.user.display_name
-    try:
-        action(db.session, membership, actor=current_user)
-    except DomainError as err:
-        flash(str(err.message), "error")
-    else:
-        db.session.commit()
-        flash(done_message(name), "success")
-    return redirect(url_for(".members", organisation_id=organisation.id))
+    return handle_button(ConfirmForm(), lambda: action(db.session, membership, actor=current_user),
+                         success=done_message(name), redirect_to=url_for(".members", organisation_id=organisation.id))
 
 
 @bp.post("/organisations/<int:organisation_id>/members/<int:membership_id>/accept")
@@ -185,6 +157,19 @@ def decline_request(organisation_id: int, membership_id: int):
     return _decide(organisation_id, membership_id, services.decline_membership,
                    lambda name: _("The request of %(name)s is declined. They have been told by e-mail.",
                                                name=name))
+
+
+@bp.get("/organisations/<int:organisation_id>/members/<int:membership_id>/remove")
+@login_required
+def confirm_remove_member(organisation_id: int, membership_id: int):
+    """What removing the member does, with the button that does it (no script needed)."""
+    organisation = _organisation_or_404(organisation_id)
+    authorize(policy.can_manage_members, current_user, organisation)
+    membership = _membership_or_404(organisation, membership_id)
+    if not membership.is_active:
+        abort(404)
+    return render_template("organisations/confirm_remove.html", organisation=organisation, membership=membership,
+                           form=ConfirmForm())
 
 
 @bp.post("/organisations/<int:organisation_id>/members/<int:membership_id>/remove")

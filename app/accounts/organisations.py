@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,6 +20,7 @@ from app.core.audit import record
 from app.core.db import utcnow
 from app.core.errors import Conflict, DomainError, PermissionDenied
 from app.core.mail import queue_email
+from app.core.urls import external_url
 from app.geography.models import Country
 
 NAME_MAX = 200
@@ -56,6 +56,9 @@ def strip_controls(value):
     return value.replace("\r\n", "\n").translate(_CONTROLS)
 
 
+URL_REFUSED = frozenset('"\'<>`{}|\\^')
+
+
 def clean_website(value: str | None) -> str | None:
     """An absolute http(s) URL with a host, or None; anything else is refused."""
     value = strip_controls(value or "").strip()
@@ -65,6 +68,10 @@ def clean_website(value: str | None) -> str | None:
         raise DomainError(_l("The address is too long."), field="website")
     if any(ch.isspace() or ord(ch) < 32 for ch in value):
         raise DomainError(_l("Enter a web address without spaces."), field="website")
+    if any(ch in URL_REFUSED for ch in value):
+        # Legal in no part of a URL without percent-encoding; in an attribute they only break out of it.
+        raise DomainError(_l("Enter a web address without quotes, angle brackets, braces or backslashes."),
+                          field="website")
     try:
         parts = urlsplit(value)
         host = parts.hostname
@@ -228,13 +235,6 @@ def unverify_organisation(session: Session, organisation: Organisation, *, actor
 
 # --- memberships ------------------------------------------------------------------
 
-def _external_url(endpoint: str, **values: Any) -> str:
-    """An absolute link for an e-mail, built on BASE_URL (works outside a request too)."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")
-    return adapter.build(endpoint, values, force_external=True)
-
-
 def _representatives(organisation: Organisation) -> list[User]:
     return [m.user for m in organisation.memberships
             if m.is_active and m.role == Membership.REPRESENTATIVE and m.user.is_active]
@@ -270,7 +270,7 @@ def request_membership(session: Session, organisation: Organisation, *, actor: U
             dedupe_key=f"membership-request:{membership.id}:{representative.id}:{membership.created_at:%Y%m%d%H%M%S%f}",
             locale=representative.preferred_language,
             recipient=representative, requester=actor, organisation=organisation,
-            members_url=_external_url("organisations.members", organisation_id=organisation.id),
+            members_url=external_url("organisations.members", organisation_id=organisation.id),
         )
     return membership
 
@@ -290,7 +290,7 @@ def _notify_decision(session: Session, membership: Membership, accepted: bool) -
         dedupe_key=f"membership-decision:{membership.organisation_id}:{requester.id}:{stamp:%Y%m%d%H%M%S%f}",
         locale=requester.preferred_language,
         recipient=requester, organisation=membership.organisation, accepted=accepted,
-        organisation_url=_external_url("organisations.profile", organisation_id=membership.organisation_id),
+        organisation_url=external_url("organisations.profile", organisation_id=membership.organisation_id),
     )
 
 

@@ -42,6 +42,20 @@ def is_moderator(user: Any) -> bool:
     return is_admin(user) or has_role(user, Role.MODERATOR)
 
 
+def is_global_moderator(user: Any) -> bool:
+    """Moderates every consultation (admins do too)."""
+    return is_admin(user) or has_role(user, Role.MODERATOR, Scope.GLOBAL, "")
+
+
+def moderated_consultation_ids(user: Any) -> set[int] | None:
+    """The consultations ``user`` moderates; None means all of them. A role
+    question, asked by comments (what a reader may see) and moderation alike."""
+    if is_global_moderator(user):
+        return None
+    return {int(g.scope_key) for g in _grants(user)
+            if g.role == Role.MODERATOR and g.scope_type == Scope.CONSULTATION and g.scope_key.isdigit()}
+
+
 def is_author(user: Any) -> bool:
     return has_role(user, Role.AUTHOR)
 

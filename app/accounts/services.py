@@ -1,5 +1,9 @@
 """User services: registration, e-mail verification, sign-in, passwords, profile.
 
+Over 400 lines: the account's life from registration to sign-in is one story (the
+same tokens, the same answers that never reveal an account); split by step, each
+part would have to import the others.
+
 Each function flushes and never commits; the view, the CLI or the test that
 calls it commits once. E-mails go into the outbox in the same transaction.
 
@@ -19,17 +23,19 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.accounts import tokens
+from app.accounts import throttle, tokens
 from app.accounts.models import Role, RoleGrant, Scope, User
 from app.accounts.passwords import hash_password, is_common, needs_rehash, verify_password
 from app.core.audit import record
 from app.core.db import utcnow
 from app.core.errors import DomainError
-from app.core.mail import queue_email
+from app.core.mail import queue_email, sealed
+from app.core.urls import external_url  # noqa: F401 - also imported from here
 
 # Resent links within this many seconds share a dedupe key: one e-mail, not ten.
 RESEND_WINDOW_SECONDS = 600
@@ -40,6 +46,22 @@ _BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A
 class InvalidCredentials(DomainError):  # noqa: N818 - named like core.errors.NotFound
     def __init__(self) -> None:
         super().__init__(_l("The e-mail address or password is not correct."))
+
+
+class SignInPaused(DomainError):  # noqa: N818
+    """Too many failed attempts for this e-mail address from here, or from this address."""
+
+    status_code = 429
+
+    def __init__(self, until: datetime, now: datetime | None = None) -> None:
+        self.until = until
+        self.seconds = max(1, int((until - (now or utcnow())).total_seconds() + 0.999))
+        minutes = max(1, -(-self.seconds // 60))
+        super().__init__(lazy_ngettext(
+            "Too many failed attempts to sign in from your network. Try again in %(num)d minute, "
+            "or choose a new password with “Forgot your password?”: that is never paused.",
+            "Too many failed attempts to sign in from your network. Try again in %(num)d minutes, "
+            "or choose a new password with “Forgot your password?”: that is never paused.", minutes))
 
 
 class AccountNotActive(DomainError):  # noqa: N818
@@ -67,12 +89,6 @@ def find_user_by_email(session: Session, email: str) -> User | None:
     if not email:
         return None
     return session.scalar(select(User).where(func.lower(User.email) == email))
-
-
-def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute link for e-mails, built from BASE_URL (never the request's Host)."""
-    path = current_app.url_map.bind("localhost", script_name="/").build(endpoint, values)
-    return current_app.config["BASE_URL"].rstrip("/") + path
 
 
 @lru_cache(maxsize=1)
@@ -150,15 +166,15 @@ def _locale_for(user: User, fallback: str | None) -> str | None:
 
 
 def _queue_verification(session: Session, user: User, *, key: str, locale: str | None) -> bool:
-    link = external_url("accounts.verify_email", token=tokens.email_verification_token(user))
     queued = queue_email(
         session,
         to=user.email,
         template="accounts/verify_email",
         dedupe_key=f"accounts:verify-email:{user.id}:{key}",
         locale=_locale_for(user, locale),
+        sealed_values={"token": tokens.email_verification_token(user)},
         user=user,
-        link=link,
+        link=external_url("accounts.verify_email", token=sealed("token")),
         valid_hours=_hours(current_app.config["EMAIL_VERIFY_MAX_AGE"]),
     )
     return queued is not None
@@ -190,9 +206,13 @@ def register_user(
     display_name: str,
     password: str,
     locale: str | None = None,
+    accepted_terms: int | None = None,
     actor: Any = None,
 ) -> User | None:
     """Create an unverified account and queue its verification e-mail.
+
+    ``accepted_terms`` is the version of the terms of participation the person
+    accepted on the form; it is recorded on the new account with the time.
 
     A taken address gets no second account: its owner is told that someone
     tried to register, and the caller learns nothing (returns None).
@@ -204,6 +224,8 @@ def register_user(
     existing = find_user_by_email(session, email)
     if existing is None:
         user = User(email=email, display_name=display_name, password_hash=hash_password(password))
+        if accepted_terms is not None:
+            user.terms_version, user.terms_accepted_at = accepted_terms, utcnow()
         try:
             with session.begin_nested():
                 session.add(user)
@@ -258,18 +280,28 @@ def verify_email(session: Session, token: str, *, actor: Any = None, now: dateti
 # --- sign-in and sessions ----------------------------------------------------------
 
 
-def authenticate(session: Session, *, email: str, password: str) -> User:
-    """The account for these credentials; rehashes the password when parameters changed."""
+def authenticate(session: Session, *, email: str, password: str, address: str | None = None,
+                 now: datetime | None = None) -> User:
+    """The account for these credentials; rehashes the password when parameters changed.
+
+    With the client's ``address`` the sign-in throttle applies: a paused
+    attempt raises ``SignInPaused`` before any password is checked, and a
+    failure is counted (flushed; the caller commits it although sign-in failed).
+    """
     password = password or ""
-    if len(password) > current_app.config["PASSWORD_MAX_LENGTH"]:
-        raise InvalidCredentials()
-    user = find_user_by_email(session, email)
-    if user is None:
-        verify_password(_dummy_hash(), password)
-        raise InvalidCredentials()
-    if not verify_password(user.password_hash, password):
-        raise InvalidCredentials()
-    if user.status == User.SUSPENDED:
+    if address is not None:
+        until = throttle.wait_until(session, email=email, address=address, now=now)
+        if until is not None:
+            raise SignInPaused(until, now)
+    try:
+        user = _check_credentials(session, email=email, password=password)
+    except InvalidCredentials:
+        if address is not None:
+            throttle.record_failure(session, email=email, address=address, now=now)
+        raise
+    if address is not None:
+        throttle.clear_pair(session, email=email, address=address)
+    if user.status == User.SUSPENDED:  # the right password: not a guess, not counted
         raise AccountNotActive(
             _l("This account is suspended. Contact the platform administrators if you think this is a mistake."))
     if user.status != User.ACTIVE:
@@ -278,6 +310,18 @@ def authenticate(session: Session, *, email: str, password: str) -> User:
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     session.flush()
+    return user
+
+
+def _check_credentials(session: Session, *, email: str, password: str) -> User:
+    if len(password) > current_app.config["PASSWORD_MAX_LENGTH"]:
+        raise InvalidCredentials()
+    user = find_user_by_email(session, email)
+    if user is None:
+        verify_password(_dummy_hash(), password)
+        raise InvalidCredentials()
+    if not verify_password(user.password_hash, password):
+        raise InvalidCredentials()
     return user
 
 
@@ -325,8 +369,9 @@ def request_password_reset(session: Session, *, email: str, locale: str | None =
         template="accounts/reset_password",
         dedupe_key=f"accounts:reset-password:{user.id}:{fingerprint}:{_bucket(now)}",
         locale=_locale_for(user, locale),
+        sealed_values={"token": tokens.password_reset_token(user, now=now)},
         user=user,
-        link=external_url("accounts.reset_password", token=tokens.password_reset_token(user, now=now)),
+        link=external_url("accounts.reset_password", token=sealed("token")),
         valid_hours=_hours(current_app.config["PASSWORD_RESET_MAX_AGE"]),
     )
 
@@ -352,6 +397,7 @@ def reset_password(session: Session, token: str, *, new_password: str, locale: s
     _bump_generation(user)
     if user.email_verified_at is None:  # the link reached the mailbox: that proves it
         user.email_verified_at = utcnow()
+    throttle.clear_account(session, email=user.email)  # the owner proved it: no wait from anywhere
     record(session, actor=user, action="user.reset_password", target=user)
     _queue_password_changed(session, user, locale=locale)
     session.flush()

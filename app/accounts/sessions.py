@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, g, session
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, login_user, logout_user
 
@@ -39,6 +39,8 @@ def load_user(token: str):
 
     user_id, _, generation = token.partition(":")
     if not user_id.isdigit() or not generation.isdigit():
+        return None
+    if g.get("database_unavailable"):  # the 503 page is rendered for nobody in particular
         return None
     user = db.session.get(User, int(user_id))
     if user is None or user.session_generation != int(generation) or not user.is_active:

@@ -14,7 +14,7 @@ from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from app.accounts import services
+from app.accounts import policy_pages, services
 from app.accounts.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -41,7 +41,7 @@ bp = Blueprint("accounts", __name__)
 
 
 def _limits_off() -> bool:
-    return not current_app.config.get("RATELIMIT_ENABLED", True)
+    return not current_app.config["RATELIMIT_ENABLED"]
 
 
 def _account_key() -> str:
@@ -98,8 +98,10 @@ def _fail(form: Any, err: DomainError) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@rate_limited("RATELIMIT_LOGIN", get_remote_address, _account_key)
 def login():
+    # Not behind the request limiter: the sign-in throttle (app/accounts/throttle.py)
+    # counts failed attempts only, so a shared office address is never paused by
+    # its colleagues' successful sign-ins.
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
@@ -108,7 +110,15 @@ def login():
         return redirect(target)
     if form.validate_on_submit():
         try:
-            user = services.authenticate(db.session, email=form.email.data, password=form.password.data)
+            user = services.authenticate(db.session, email=form.email.data, password=form.password.data,
+                                         address=get_remote_address())
+        except services.SignInPaused as err:
+            _fail(form, err)
+            return (render_template("accounts/login.html", form=form), 429,
+                    {"Retry-After": str(err.seconds)})
+        except services.InvalidCredentials as err:
+            db.session.commit()  # the failure counts although the sign-in did not happen
+            _fail(form, err)
         except DomainError as err:
             _fail(form, err)
         else:
@@ -149,6 +159,7 @@ def register():
                 display_name=form.display_name.data,
                 password=form.password.data,
                 locale=_locale(),
+                accepted_terms=policy_pages.current_terms_version(db.session),
                 actor=current_user,
             )
         except DomainError as err:
@@ -215,7 +226,7 @@ def resend_verification():
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @public
-@rate_limited("RATELIMIT_RESET", get_remote_address, _account_key)
+@rate_limited("RATELIMIT_RESET", get_remote_address)  # per address only: nobody can use up an owner's resets
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Membership, Organisation, RoleGrant, User
 from app.core.models import AuditEntry, OutboxMessage
+from app.core.urls import parse_id
 
 
 def _like(value: str) -> str:
@@ -118,8 +119,9 @@ def resolve_actor(session: Session, value: str | None) -> tuple[bool, int | None
     value = (value or "").strip()
     if not value:
         return False, None
-    if value.isascii() and value.isdigit() and len(value) < 12:
-        return True, session.scalar(select(User.id).where(User.id == int(value)))
+    if value.isascii() and value.isdigit():
+        number = parse_id(value)
+        return True, session.scalar(select(User.id).where(User.id == number)) if number is not None else None
     return True, session.scalar(select(User.id).where(func.lower(User.email) == value.lower()))
 
 

@@ -39,6 +39,8 @@ def suspend_user(session: Session, user: User, *, reason: str, actor: User) -> U
 
 def reactivate_user(session: Session, user: User, *, reason: str | None = None, actor: User) -> User:
     _require_admin(actor)
+    if user.erased_at is not None:  # app/privacy: nothing left to reactivate
+        raise Conflict(_l("This account was closed and its personal data erased; it cannot be reactivated."))
     if user.status == User.ACTIVE:
         raise Conflict(_l("This account is already active."))
     before = user.status
@@ -49,9 +51,14 @@ def reactivate_user(session: Session, user: User, *, reason: str | None = None, 
     return user
 
 
-def resend_outbox_message(session: Session, message: OutboxMessage, *, actor: User) -> OutboxMessage:
-    """Put a dead e-mail back in the queue; the worker sends it again."""
+def resend_outbox_message(session: Session, message: OutboxMessage, *, actor: User) -> bool:
+    """Put a dead e-mail back in the queue; the worker sends it again. False when it
+    is queued already (a second click): nothing is written twice."""
     _require_admin(actor)
+    # The row is locked and read afresh: a second click waits for the first and sees its result.
+    session.refresh(message, with_for_update=True)
+    if message.status == OutboxMessage.PENDING:
+        return False
     if message.status != OutboxMessage.DEAD:
         raise Conflict(_l("Only messages that could not be delivered can be sent again."))
     last_error = message.last_error
@@ -59,4 +66,4 @@ def resend_outbox_message(session: Session, message: OutboxMessage, *, actor: Us
     record(session, actor=actor, action="outbox.resend", target=message, target_type="OutboxMessage",
            before={"status": OutboxMessage.DEAD, "last_error": (last_error or "")[:500]},
            after={"status": message.status})
-    return message
+    return True

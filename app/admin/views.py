@@ -12,7 +12,6 @@ from app.accounts import roles as role_services
 from app.accounts.models import Organisation, RoleGrant, User
 from app.accounts.policy import is_admin
 from app.admin import queries, services
-from app.admin.export import csv_lines
 from app.admin.forms import (
     ROLE_LABELS,
     SCOPE_LABELS,
@@ -26,12 +25,14 @@ from app.admin.forms import (
 )
 from app.core.audit import verify_chain
 from app.core.authz import requires
+from app.core.csvfiles import csv_lines
 from app.core.db import db, utcnow
-from app.core.errors import DomainError
+from app.core.handling import get_or_404, handle_button, handle_form, or_404
 from app.core.i18n import select_timezone
 from app.core.models import OutboxMessage
 from app.core.pagination import paginate
 from app.core.security import safe_next
+from app.core.streaming import rows_from_own_session
 
 bp = Blueprint("admin", __name__, url_prefix="/manage/admin")
 
@@ -41,13 +42,6 @@ PER_PAGE = 25
 @bp.context_processor
 def _labels():
     return {"ROLE_LABELS": ROLE_LABELS, "SCOPE_LABELS": SCOPE_LABELS, "STATUS_LABELS": STATUS_LABELS}
-
-
-def _or_404(model, ident: int):
-    obj = db.session.get(model, ident)
-    if obj is None:
-        abort(404)
-    return obj
 
 
 def _back(default: str) -> str:
@@ -84,9 +78,7 @@ def _render_user(user: User, status: int = 200, **forms):
 
 
 def _user_or_404(user_id: int) -> User:
-    user = queries.user_with_details(db.session, user_id)
-    if user is None:
-        abort(404)
+    user = or_404(queries.user_with_details(db.session, user_id))
     return user
 
 
@@ -101,16 +93,11 @@ def user(user_id: int):
 def suspend_user(user_id: int):
     target = _user_or_404(user_id)
     form = SuspendForm(prefix="suspend")
-    if form.validate_on_submit():
-        try:
-            services.suspend_user(db.session, target, reason=form.reason.data, actor=current_user)
-        except DomainError as err:
-            form.add_domain_error(err)
-        else:
-            db.session.commit()
-            flash(_("%(name)s is suspended and signed out everywhere.", name=target.display_name), "success")
-            return redirect(url_for(".user", user_id=target.id))
-    return _render_user(target, 400, suspend_form=form)
+    return handle_form(
+        form, lambda: services.suspend_user(db.session, target, reason=form.reason.data, actor=current_user),
+        render=lambda status: _render_user(_user_or_404(user_id), status, suspend_form=form),
+        success=_("%(name)s is suspended and signed out everywhere.", name=target.display_name),
+        redirect_to=url_for(".user", user_id=target.id))
 
 
 @bp.post("/users/<int:user_id>/reactivate")
@@ -118,16 +105,11 @@ def suspend_user(user_id: int):
 def reactivate_user(user_id: int):
     target = _user_or_404(user_id)
     form = ReactivateForm(prefix="reactivate")
-    if form.validate_on_submit():
-        try:
-            services.reactivate_user(db.session, target, reason=form.reason.data, actor=current_user)
-        except DomainError as err:
-            form.add_domain_error(err)
-        else:
-            db.session.commit()
-            flash(_("%(name)s can sign in again.", name=target.display_name), "success")
-            return redirect(url_for(".user", user_id=target.id))
-    return _render_user(target, 400, reactivate_form=form)
+    return handle_form(
+        form, lambda: services.reactivate_user(db.session, target, reason=form.reason.data, actor=current_user),
+        render=lambda status: _render_user(_user_or_404(user_id), status, reactivate_form=form),
+        success=_("%(name)s can sign in again.", name=target.display_name),
+        redirect_to=url_for(".user", user_id=target.id))
 
 
 @bp.post("/users/<int:user_id>/grants")
@@ -135,37 +117,23 @@ def reactivate_user(user_id: int):
 def grant_role(user_id: int):
     target = _user_or_404(user_id)
     form = GrantForm(prefix="grant")
-    if form.validate_on_submit():
-        try:
-            role_services.grant_role(db.session, target, role=form.role.data, scope_type=form.scope_type.data,
-                                     scope_key=form.scope_key.data, reason=form.reason.data, actor=current_user)
-        except DomainError as err:
-            form.add_domain_error(err)
-        else:
-            db.session.commit()
-            flash(_("%(name)s is now %(role)s.", name=target.display_name,
-                    role=ROLE_LABELS[form.role.data]), "success")
-            return redirect(url_for(".user", user_id=target.id))
-    return _render_user(target, 400, grant_form=form)
+    return handle_form(
+        form, lambda: role_services.grant_role(db.session, target, role=form.role.data,
+                                               scope_type=form.scope_type.data, scope_key=form.scope_key.data,
+                                               reason=form.reason.data, actor=current_user),
+        render=lambda status: _render_user(_user_or_404(user_id), status, grant_form=form),
+        success=lambda _grant: _("%(name)s is now %(role)s.", name=target.display_name,
+                                 role=ROLE_LABELS[form.role.data]),
+        redirect_to=url_for(".user", user_id=target.id))
 
 
 @bp.post("/users/<int:user_id>/grants/<int:grant_id>/revoke")
 @requires(is_admin)
 def revoke_role(user_id: int, grant_id: int):
     target = _user_or_404(user_id)
-    role_grant = db.session.get(RoleGrant, grant_id)
-    if role_grant is None or role_grant.user_id != target.id:
-        abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        role_services.revoke_role(db.session, role_grant, actor=current_user)
-    except DomainError as err:
-        flash(str(err.message), "error")
-    else:
-        db.session.commit()
-        flash(_("The role is revoked."), "success")
-    return redirect(url_for(".user", user_id=target.id))
+    role_grant = get_or_404(RoleGrant, grant_id, user_id=target.id)
+    return handle_button(ConfirmForm(), lambda: role_services.revoke_role(db.session, role_grant, actor=current_user),
+                         success=_("The role is revoked."), redirect_to=url_for(".user", user_id=target.id))
 
 
 # --- organisations --------------------------------------------------------------------
@@ -183,7 +151,7 @@ def organisations():
 
 
 def _set_verified(organisation_id: int, verified: bool):
-    organisation = _or_404(Organisation, organisation_id)
+    organisation = get_or_404(Organisation, organisation_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     action = organisation_services.verify_organisation if verified else organisation_services.unverify_organisation
@@ -220,17 +188,13 @@ def outbox():
 @bp.post("/outbox/<int:message_id>/resend")
 @requires(is_admin)
 def resend_message(message_id: int):
-    message = _or_404(OutboxMessage, message_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        services.resend_outbox_message(db.session, message, actor=current_user)
-    except DomainError as err:
-        flash(str(err.message), "error")
-    else:
-        db.session.commit()
-        flash(_("The message to %(address)s is queued again.", address=message.to_address), "success")
-    return redirect(url_for(".outbox"))
+    message = get_or_404(OutboxMessage, message_id)
+    address = message.to_address
+    # A second click changes nothing and gets the same answer.
+    return handle_button(ConfirmForm(), lambda: services.resend_outbox_message(db.session, message,
+                                                                               actor=current_user),
+                         success=_("The message to %(address)s is queued again.", address=address),
+                         redirect_to=url_for(".outbox"))
 
 
 # --- audit log ------------------------------------------------------------------------
@@ -269,16 +233,16 @@ def audit_export():
     _form, filters = _audit_filters()
     if filters is None:
         abort(400)
-    session = db.session
 
-    def rows():
+    def rows(session):
         for entry, email in queries.audit_rows_for_export(session, filters):
             yield (entry.id, entry.created_at.isoformat(), entry.actor_id, email, entry.action, entry.target_type,
                    entry.target_id, entry.reason, entry.before, entry.after, entry.prev_hash, entry.hash)
 
     filename = f"agora1540-audit-{utcnow():%Y%m%d-%H%M%S}.csv"
     return Response(
-        stream_with_context(csv_lines(AUDIT_CSV_HEADER, rows())),
+        stream_with_context(rows_from_own_session(
+            db.sessionmaker, lambda session: csv_lines(AUDIT_CSV_HEADER, rows(session)))),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"',
                  "X-Content-Type-Options": "nosniff"},

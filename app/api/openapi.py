@@ -109,6 +109,8 @@ COMMENT = _object({
     "created_at": TIMESTAMP,
     "published_at": _nullable(TIMESTAMP),
     "edited_at": _nullable(TIMESTAMP),
+    "version": {"type": "integer", "description": "Grows by one with every edit or moderation change."},
+    "updated_at": TIMESTAMP,
 }, "A published comment, in thread order.")
 
 SUMMARY = _object({
@@ -162,13 +164,24 @@ DIGEST = _object({
 
 DIGEST_DETAIL = {"allOf": [_ref("Digest"), _object({"body_html": STRING, "body_text": STRING})]}
 
-ERROR = _object({"error": STRING, "status": INTEGER})
+ERROR = {**_object({"error": STRING, "status": INTEGER}),
+         "properties": {"error": STRING, "status": INTEGER,
+                        "parameter": {"type": "string", "description": "The query parameter that was wrong."},
+                        "detail": {"type": "string", "description": "What was wrong with it."}}}
 
 PAGE_PARAMETERS = [
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 25},
      "description": "Values above 100 are read as 100."},
 ]
+
+
+SIGNED_IN = [{"bearer": []}, {"session": []}]
+NOT_MODIFIED = {"description": "Not modified: the ETag sent in If-None-Match still matches (or, on a summary, "
+                               "nothing was published after updated_since)."}
+UPDATED_SINCE = {"name": "updated_since", "in": "query", "schema": {"type": "string", "format": "date-time"},
+                 "description": "Only what changed at or after this ISO 8601 time (UTC when no offset is "
+                                "given). Not a date, or in the future: 400."}
 
 
 def _path_id(name: str) -> dict[str, Any]:
@@ -189,10 +202,11 @@ def _get(summary: str, operation_id: str, ok: dict[str, Any], *, parameters=(), 
         "summary": summary,
         "operationId": operation_id,
         "parameters": list(parameters),
-        "responses": {"200": ok, **_errors(*errors, 429)},
+        # 401 everywhere: a bearer token that is malformed, revoked or expired is refused on any path.
+        "responses": {"200": ok, "304": NOT_MODIFIED, **_errors(*sorted({*errors, 401}), 429)},
+        # Anonymous calls are allowed (the empty requirement) unless the endpoint needs a caller.
+        "security": SIGNED_IN if security else [{}, *SIGNED_IN],
     }
-    if security:
-        operation["security"] = [{"session": []}]
     return {"get": operation}
 
 
@@ -206,8 +220,9 @@ def document() -> dict[str, Any]:
             "description": (
                 "Read-only access to public consultations on draft national measures implementing UNSCR 1540, "
                 "their published comments and summaries, regional coverage, and a focal point's digests. "
-                "Callers see exactly what the web pages show them: sign in (session cookie, same origin) to "
-                "read invited-only consultations, restricted comments and your digests. "
+                "Callers see exactly what the web pages show them: sign in (session cookie, same origin) or send "
+                "a personal access token (Authorization: Bearer) to read invited-only consultations, "
+                "restricted comments and your digests. "
                 "Lists are paginated (page, per_page ≤ 100, total, next)."
             ),
         },
@@ -225,6 +240,7 @@ def document() -> dict[str, Any]:
                     {"name": "region", "in": "query", "schema": STRING, "description": "Regional organisation code."},
                     {"name": "obligation", "in": "query", "schema": STRING,
                      "description": "1540 obligation code; a section code also matches its elements."},
+                    UPDATED_SINCE,
                     *PAGE_PARAMETERS,
                 ], errors=(400,)),
             "/api/v1/consultations/{consultation_id}": _get(
@@ -233,10 +249,10 @@ def document() -> dict[str, Any]:
             "/api/v1/consultations/{consultation_id}/comments": _get(
                 "Published comments of a consultation, in thread order", "list_comments",
                 _json(_ref("CommentPage"), "One page of comments."),
-                parameters=[consultation_id, *PAGE_PARAMETERS], errors=(400, 404)),
+                parameters=[consultation_id, UPDATED_SINCE, *PAGE_PARAMETERS], errors=(400, 404)),
             "/api/v1/consultations/{consultation_id}/summary": _get(
                 "The latest published summary", "get_summary", _json(_ref("Summary"), "The summary."),
-                parameters=[consultation_id]),
+                parameters=[consultation_id, UPDATED_SINCE], errors=(400, 404)),
             "/api/v1/regions/{code}/coverage": _get(
                 "Regional coverage of the 1540 obligations", "get_region_coverage",
                 _json(_ref("Coverage"), "The coverage matrix."),
@@ -254,10 +270,16 @@ def document() -> dict[str, Any]:
             "securitySchemes": {
                 "session": {"type": "apiKey", "in": "cookie", "name": "agora_session",
                             "description": "The session cookie set by signing in on the site."},
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "agora_<43 URL-safe characters>",
+                           "description": (
+                               "A personal access token made on the account page (/account/tokens). Scope "
+                               "read_public reads as a visitor, read_as_me as its owner signed in. A token "
+                               "that is malformed, revoked or expired, or whose owner is suspended, banned "
+                               "or closed, gets 401 with an error object. Rate limits count per token.")},
             },
             "responses": {
                 f"E{code}": _json(_ref("Error"), text) for code, text in (
-                    (400, "Invalid parameter."), (401, "Sign-in required."),
+                    (400, "Invalid parameter."), (401, "Sign-in required, or the access token is not valid."),
                     (404, "Not found, or not visible to the caller."),
                     (429, "Rate limit reached; see the Retry-After header."))
             },

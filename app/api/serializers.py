@@ -74,7 +74,8 @@ def consultation_detail(consultation: Any, sections: list[Any]) -> dict[str, Any
     return data
 
 
-def comment(item: Any, anchors: dict[int, str]) -> dict[str, Any]:
+def comment(item: Any, anchors: dict[int, str], reply_count: int) -> dict[str, Any]:
+    """``reply_count``: the replies the caller may read (not the stored counter, which counts every reply)."""
     organisation = item.organisation
     return {
         "id": item.id,
@@ -93,17 +94,19 @@ def comment(item: Any, anchors: dict[int, str]) -> dict[str, Any]:
         "body_html": item.body_html,
         "proposed_wording": item.proposed_wording,
         "support_count": item.support_count,
-        "reply_count": item.reply_count,
+        "reply_count": reply_count,
         "created_at": iso(item.created_at),
         "published_at": iso(item.published_at),
         "edited_at": iso(item.edited_at),
+        "version": item.version,
+        "updated_at": iso(item.updated_at),
     }
 
 
 def summary(item: Any, revision: Any, visible_citations: dict[int, list[int]]) -> dict[str, Any]:
     return {
         "consultation_id": item.consultation_id,
-        "restricted": item.restricted,
+        "restricted": revision.restricted,
         "revision": revision.number,
         "published_at": iso(revision.published_at),
         "change_note": revision.change_note,

@@ -3,7 +3,7 @@ summaries, regional coverage, and the caller's own digests.
 
 Thin views over the domain read side: every visibility rule is the one the
 HTML pages use (consultations.queries.visible_condition, can_view_consultation,
-comments.queries.counted_condition, can_see_comment, can_view_summary,
+comments.queries.listed_condition, can_see_comment, shown_revision,
 is_digest_recipient), so the API can never show more than the pages do.
 Errors are JSON (core/errors.py answers /api/ paths in JSON; anonymous calls
 to protected endpoints get 401).
@@ -13,29 +13,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, request, url_for
-from flask_limiter.util import get_remote_address
+from flask import Blueprint, abort, current_app, jsonify, request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, undefer
 
 from app.api import openapi, serializers
+from app.api.auth import rate_key
+from app.api.sync import BadParameter, conditional, updated_since
 from app.comments.models import Comment
 from app.comments.policy import can_see_comment
-from app.comments.queries import counted_condition, sections_by_id
+from app.comments.queries import listed_condition, sections_by_id, visible_reply_counts
 from app.consultations import queries as consultation_queries
 from app.consultations.models import Status
 from app.consultations.policy import can_view_consultation
 from app.core.authz import authorize, login_required, public
 from app.core.db import db
+from app.core.handling import or_404
 from app.core.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, page_number, paginate
+from app.core.urls import page_url
 from app.digests.models import Digest
+from app.digests.policy import is_digest_recipient
 from app.digests.queries import digests_of
-from app.digests.views import is_digest_recipient
 from app.extensions import limiter
 from app.geography.models import Region
 from app.insight.queries import region_coverage
-from app.summaries.policy import can_view_summary
+from app.summaries.policy import shown_revision
 from app.summaries.queries import load_summary
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -45,11 +48,13 @@ STATUS_FILTERS = tuple(s for s in Status.ALL if s != Status.DRAFT)
 
 
 def _limits_off() -> bool:
-    return not current_app.config.get("RATELIMIT_ENABLED", True)
+    return not current_app.config["RATELIMIT_ENABLED"]
 
 
-limiter.limit(lambda: current_app.config["API_RATELIMIT"], key_func=get_remote_address,
+limiter.limit(lambda: current_app.config["API_RATELIMIT"], key_func=rate_key,
               exempt_when=_limits_off)(bp)
+bp.after_request(conditional)  # ETag and If-None-Match on every answer (app/api/sync.py)
+bp.register_error_handler(BadParameter, lambda error: error.get_response())
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -61,7 +66,7 @@ def _paging() -> tuple[int, int]:
     raw = request.args.get("per_page", "")
     if raw == "":
         return page, DEFAULT_PER_PAGE
-    if not raw.isdigit() or len(raw) > 6:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
         abort(400)
     return page, max(1, min(int(raw), MAX_PER_PAGE))
 
@@ -69,8 +74,7 @@ def _paging() -> tuple[int, int]:
 def _link(number: int | None) -> str | None:
     if number is None:
         return None
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    return url_for(request.endpoint, **(request.view_args or {}), **args, page=number, _external=True)
+    return page_url(number, _external=True)
 
 
 def _listing(page: Any, items: list[dict[str, Any]]) -> Any:
@@ -88,9 +92,7 @@ def _listing(page: Any, items: list[dict[str, Any]]) -> Any:
 
 def _visible_consultation(consultation_id: int):
     """The consultation, or 404 for whoever may not see it (its existence stays secret)."""
-    consultation = consultation_queries.load_consultation(db.session, consultation_id)
-    if consultation is None:
-        abort(404)
+    consultation = or_404(consultation_queries.load_consultation(db.session, consultation_id))
     authorize(can_view_consultation, current_user, consultation, hide=True)
     return consultation
 
@@ -113,7 +115,8 @@ def list_consultations():
         abort(400)
     filters = consultation_queries.Filters(
         status=status, country=request.args.get("country", "")[:2].upper(),
-        region=request.args.get("region", "")[:16].upper(), obligation=request.args.get("obligation", "")[:48])
+        region=request.args.get("region", "")[:16].upper(), obligation=request.args.get("obligation", "")[:48],
+        updated_since=updated_since())
     result = consultation_queries.list_consultations(db.session, current_user, filters, page=page,
                                                      per_page=per_page)
     return _listing(result, [serializers.consultation_item(c) for c in result.items])
@@ -130,25 +133,31 @@ def get_consultation(consultation_id: int):
 @bp.get("/consultations/<int:consultation_id>/comments")
 @public
 def list_comments(consultation_id: int):
+    since = updated_since()
     consultation = _visible_consultation(consultation_id)
     page, per_page = _paging()
     # Published comments the caller may read: restricted ones only for those allowed.
-    stmt = (select(Comment).where(counted_condition(current_user, consultation))
+    stmt = select(Comment).where(listed_condition(current_user, consultation))
+    if since is not None:
+        stmt = stmt.where(Comment.updated_at >= since)
+    stmt = (stmt
             .options(joinedload(Comment.author), joinedload(Comment.organisation))
             .order_by(Comment.path, Comment.id))
     result = paginate(stmt, page, per_page, session=db.session)
     anchors = {i: s.anchor for i, s in sections_by_id(db.session, {c.section_id for c in result.items}).items()}
-    return _listing(result, [serializers.comment(c, anchors) for c in result.items])
+    replies = visible_reply_counts(db.session, current_user, consultation, [c.id for c in result.items])
+    return _listing(result, [serializers.comment(c, anchors, replies.get(c.id, 0)) for c in result.items])
 
 
 @bp.get("/consultations/<int:consultation_id>/summary")
 @public
 def get_summary(consultation_id: int):
+    since = updated_since()
     consultation = _visible_consultation(consultation_id)
     summary = load_summary(db.session, consultation.id)
-    revision = summary.current_revision if summary is not None else None
-    if revision is None or not can_view_summary(current_user, summary, consultation):
-        abort(404)
+    revision = or_404(shown_revision(current_user, summary, consultation))
+    if since is not None and revision.published_at is not None and revision.published_at < since:
+        return "", 304  # the summary the caller may read was published before updated_since
     citations = {point.id: [c.comment_id for c in point.citations
                             if can_see_comment(current_user, c.comment, consultation)]
                  for point in revision.points}
@@ -158,9 +167,7 @@ def get_summary(consultation_id: int):
 @bp.get("/regions/<code>/coverage")
 @public
 def get_region_coverage(code: str):
-    region = db.session.get(Region, code[:16].upper())
-    if region is None:
-        abort(404)
+    region = or_404(db.session.get(Region, code[:16].upper()))
     return jsonify(serializers.coverage(region_coverage(db.session, region, current_user)))
 
 
@@ -175,8 +182,6 @@ def list_my_digests():
 @bp.get("/me/digests/<int:digest_id>")
 @login_required
 def get_my_digest(digest_id: int):
-    digest = db.session.get(Digest, digest_id, options=[undefer(Digest.body_html), undefer(Digest.body_text)])
-    if digest is None:
-        abort(404)
+    digest = or_404(db.session.get(Digest, digest_id, options=[undefer(Digest.body_html), undefer(Digest.body_text)]))
     authorize(is_digest_recipient, current_user, digest, hide=True)
     return jsonify(serializers.digest_detail(digest))

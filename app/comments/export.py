@@ -3,7 +3,7 @@
 One query whatever the number of rows: plain columns (no ORM entities, so no
 row can trigger a lazy load) fetched ``yield_per`` rows at a time — a
 server-side cursor on PostgreSQL — so memory stays flat at 100,000 rows.
-Every cell goes through ``csv_safe`` (app/admin/export.py): a body that a
+Every cell goes through ``csv_safe`` (app/core/csvfiles.py): a body that a
 spreadsheet would read as a formula comes out prefixed with an apostrophe.
 
 The header holds stable English keys, whatever the reader's language, so
@@ -21,14 +21,15 @@ from typing import Any
 
 from flask import Response, stream_with_context
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.accounts.models import Organisation, User
-from app.admin.export import csv_lines
 from app.comments.models import Comment, CommentStatus
 from app.consultations.models import Consultation, DraftVersion, Section
 from app.core.audit import record
-from app.core.urls import url_template
+from app.core.csvfiles import csv_lines
+from app.core.streaming import rows_from_own_session
+from app.core.urls import parse_id, url_template
 
 HEADER = ("comment_id", "permalink", "thread_root_id", "parent_id", "depth", "version", "section_anchor",
           "section_title", "created_at_utc", "author", "organisation", "organisation_kind",
@@ -75,9 +76,10 @@ def parse_version_number(value: str | None) -> int | None:
     """The ``version`` query parameter (a version number); raises ValueError when it is not one."""
     if not value:
         return None
-    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+    number = parse_id(value)
+    if number is None:
         raise ValueError(value)
-    return int(value)
+    return number
 
 
 def statuses_for(status: str, *, unpublished: bool) -> tuple[str, ...] | None:
@@ -186,12 +188,15 @@ def permalink_format() -> str:
     return url_template("comments.permalink", "consultation_id", "comment_id", _external=True)
 
 
-def csv_response(session: Session, filters: ExportFilter, consultation: Consultation | None,
+def csv_response(maker: sessionmaker[Session], filters: ExportFilter, consultation: Consultation | None,
                  today: date) -> Response:
-    """The streamed download; the rows are read while the response is sent."""
+    """The streamed download; the rows are read while the response is sent,
+    through a session of the stream's own (app/core/streaming.py)."""
     filename = export_filename(consultation, today)
+    permalink = permalink_format()
+    chunks = rows_from_own_session(maker, lambda session: comments_csv(session, filters, permalink))
     return Response(
-        stream_with_context(comments_csv(session, filters, permalink_format())),
+        stream_with_context(chunks),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"',
                  "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},

@@ -6,11 +6,15 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
-from wtforms.validators import Optional
+from wtforms.validators import Length, Optional
 
 from app.comments.models import Audience, CommentKind, Stance
-from app.comments.services import CommentInput
-from app.core.forms import Form
+from app.comments.services import DEFAULT_MAX_LENGTH, CommentInput
+from app.core.forms import (
+    ActionForm,  # noqa: F401 - imported from here by the views
+    Form,
+)
+from app.core.urls import parse_id
 
 KIND_LABELS = {
     CommentKind.COMMENT: _l("Comment"),
@@ -34,15 +38,27 @@ AUDIENCE_LABELS = {
 SORT_LABELS = {"oldest": _l("Oldest first"), "newest": _l("Newest first"), "supported": _l("Most supported")}
 
 
+def _text_length(maximum: int = DEFAULT_MAX_LENGTH) -> Length:
+    """The longest text a field takes; browsers read it as ``maxlength`` (and the
+    character counter shows what is left)."""
+    return Length(max=maximum, message=_l("Shorten your text to %(max)d characters or fewer (it has %(length)d)."))
+
+
+def _unix_newlines(value):
+    """Browsers send line breaks as CR LF but count them as one character."""
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
 def new_idempotency_key() -> str:
     return secrets.token_hex(16)
 
 
 class CommentForm(Form):
-    body = TextAreaField(_l("Your comment"))
+    body = TextAreaField(_l("Your comment"), validators=[_text_length()], filters=[_unix_newlines])
     kind = RadioField(_l("Type"), choices=list(KIND_LABELS.items()), default=CommentKind.COMMENT,
                       validate_choice=False)
-    proposed_wording = TextAreaField(_l("Proposed wording for this provision"))
+    proposed_wording = TextAreaField(_l("Proposed wording for this provision"), validators=[_text_length()],
+                                     filters=[_unix_newlines])
     stance = RadioField(_l("Your position on the provision (optional)"),
                         choices=[("", _l("No position given")), *STANCE_LABELS.items()], default="",
                         validate_choice=False, validators=[Optional()])
@@ -84,13 +100,12 @@ class CommentForm(Form):
 
 
 class EditCommentForm(Form):
-    body = TextAreaField(_l("Your comment"))
-    proposed_wording = TextAreaField(_l("Proposed wording for this provision"))
+    body = TextAreaField(_l("Your comment"), validators=[_text_length()], filters=[_unix_newlines])
+    proposed_wording = TextAreaField(_l("Proposed wording for this provision"), validators=[_text_length()],
+                                     filters=[_unix_newlines])
     version = HiddenField()
 
 
-class ActionForm(Form):
-    """A button that changes something: CSRF protection only."""
 
 
 class NotificationSettingsForm(Form):
@@ -100,4 +115,4 @@ class NotificationSettingsForm(Form):
 
 def _int(value: str | None) -> int | None:
     value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return parse_id(value)

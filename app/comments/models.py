@@ -9,16 +9,14 @@ gives depth-first thread order and one indexed query loads a whole thread.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, Select, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from app.core.cache import track
+from app.accounts.models import Organisation, RoleGrant, User
+from app.core.cache import consultation_scope, track
 from app.core.db import Base, utcnow
-
-if TYPE_CHECKING:
-    from app.accounts.models import Organisation, User
 
 PATH_DIGITS = 10
 
@@ -253,6 +251,25 @@ class CommentDraft(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-# What discussions show: rendered windows kept for visitors are renewed when these change.
-track(Comment)
-track(Support)
+# What discussions show: rendered windows kept for visitors are renewed when these
+# change, in the consultations that show them (app/core/cache.py).
+
+def comment_scopes(session: Session, comment_id: int | None, comment: Comment | None = None) -> list[str]:
+    """The scope of the consultation a comment belongs to (for rows that hang off a comment)."""
+    if comment is None and comment_id is not None:
+        comment = session.get(Comment, comment_id)
+    return [consultation_scope(comment.consultation_id if comment is not None else None)]
+
+
+def _written_in(column: Any, value: Any) -> Select:
+    """Every consultation where a comment has ``column == value``: where a name is shown."""
+    return select(Comment.consultation_id).where(column == value).distinct()
+
+
+track(Comment, scopes=lambda _s, comment: [consultation_scope(comment.consultation_id)])
+track(Support, scopes=lambda session, support: comment_scopes(session, support.comment_id))
+track(User, "display_name", scopes=lambda _s, user: _written_in(Comment.author_id, user.id))
+track(Organisation, "name", "kind", "country_code",
+      scopes=lambda _s, organisation: _written_in(Comment.organisation_id, organisation.id))
+# Role grants give the "Moderator" and "Drafting government" badges next to an author's name.
+track(RoleGrant, scopes=lambda _s, role_grant: _written_in(Comment.author_id, role_grant.user_id))

@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
 from typing import Any
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
@@ -35,17 +34,10 @@ from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.mail import queue_email
 from app.core.models import OutboxMessage
+from app.core.urls import external_url
 
 CLOSING_NOTICE = timedelta(days=7)
 EXCERPT = 400
-
-
-def absolute_url(path: str) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + path
-
-
-def comment_path(comment: Comment) -> str:
-    return f"/consultations/{comment.consultation_id}/comments/{comment.id}"
 
 
 def excerpt(comment: Comment) -> str:
@@ -61,9 +53,10 @@ def preferences(session: Session, user_id: int) -> NotificationPreference:
 # --- e-mail frequency (issue "Summaries forwarded…", item 6) ---------------------------
 
 MODERATION = "moderation"  # the kind app.moderation.services gives decision notifications
+ANSWER = "answer"  # the kind app.summaries gives "the government answered your comment"
 # Kinds whose e-mail follows the user's frequency. Sanction notices are safety
 # notices and always leave at once; flag resolutions are in-app only.
-PARTICIPANT_KINDS = (NotificationKind.REPLY, NotificationKind.CLOSING, MODERATION)
+PARTICIPANT_KINDS = (NotificationKind.REPLY, NotificationKind.CLOSING, MODERATION, ANSWER)
 _OPT_OUT = {NotificationKind.REPLY: "email_replies", NotificationKind.CLOSING: "email_closing"}
 
 
@@ -144,8 +137,8 @@ def send_daily(session: Session, *, day: date) -> int:
             continue
         if queue_email(session, to=user.email, template="comments/daily", dedupe_key=daily_key(user_id, day),
                        locale=user.preferred_language, user=user, day=day, items=items,
-                       notifications_url=absolute_url("/notifications"),
-                       settings_url=absolute_url("/notifications/settings")) is not None:
+                       notifications_url=external_url("comments.notifications"),
+                       settings_url=external_url("comments.notification_settings")) is not None:
             queued += 1
     return queued
 
@@ -156,7 +149,7 @@ def _daily_item(note: Notification, user: User, consultation: Consultation | Non
     if consultation is None:
         return None
     item: dict[str, Any] = {"kind": note.kind, "title": consultation.title,
-                            "url": absolute_url(f"/notifications/{note.id}")}
+                            "url": external_url("comments.open_notification", notification_id=note.id)}
     if note.kind == NotificationKind.REPLY:
         comment = note.comment
         if comment is None or not can_see_comment(user, comment, consultation):
@@ -165,6 +158,13 @@ def _daily_item(note: Notification, user: User, consultation: Consultation | Non
     elif note.kind == NotificationKind.CLOSING:
         item.update(closes_at=consultation.closes_at)
     return item
+
+
+def add_notification(session: Session, *, user_id: int, kind: str, dedupe_key: str, consultation_id: int | None,
+                     comment_id: int | None = None) -> Notification | None:
+    """An in-app notification, once per recipient and dedupe key (None: it existed already)."""
+    return _notify(session, user_id=user_id, kind=kind, dedupe_key=dedupe_key, consultation_id=consultation_id,
+                   comment_id=comment_id)
 # --- end e-mail frequency ----------------------------------------------------------------
 
 
@@ -184,11 +184,17 @@ def _notify(session: Session, *, user_id: int, kind: str, dedupe_key: str, consu
     return notification
 
 
-def send_receipt(session: Session, comment: Comment, consultation: Consultation) -> None:
+def send_receipt(session: Session, comment: Comment, consultation: Consultation, *,
+                 holds: list[str] = ()) -> None:
+    """The formal receipt, by e-mail. A reply published at once gets none: its author
+    sees it in the thread, and the receipt page keeps its number."""
+    if comment.parent_id is not None and comment.is_published:
+        return
     author = comment.author
     queue_email(session, to=author.email, template="comments/receipt", dedupe_key=f"comment-receipt:{comment.id}",
                 locale=author.preferred_language, user=author, comment=comment, consultation=consultation,
-                url=absolute_url(comment_path(comment) + "/receipt"), excerpt=excerpt(comment))
+                url=external_url("comments.receipt", consultation_id=comment.consultation_id,
+                                 comment_id=comment.id), excerpt=excerpt(comment), holds=list(holds))
 
 
 def on_published(session: Session, comment: Comment, consultation: Consultation) -> None:
@@ -212,8 +218,10 @@ def on_published(session: Session, comment: Comment, consultation: Consultation)
         return
     queue_participant_email(session, recipient, kind=NotificationKind.REPLY, template="comments/reply",
                             dedupe_key=f"comment-reply:{comment.id}", comment=comment, consultation=consultation,
-                            replier=comment.author.display_name, url=absolute_url(comment_path(comment)),
-                            excerpt=excerpt(comment), settings_url=absolute_url("/notifications/settings"))
+                            replier=comment.author.display_name,
+                            url=external_url("comments.permalink", consultation_id=comment.consultation_id,
+                                             comment_id=comment.id),
+                            excerpt=excerpt(comment), settings_url=external_url("comments.notification_settings"))
 
 
 def notify_closing(session: Session, *, now: datetime | None = None) -> int:
@@ -250,6 +258,7 @@ def notify_closing(session: Session, *, now: datetime | None = None) -> int:
             queue_participant_email(
                 session, user, kind=NotificationKind.CLOSING, template="comments/closing",
                 dedupe_key=f"closing:{consultation.id}:{user.id}:{consultation.closes_at:%Y%m%d%H%M}",
-                consultation=consultation, url=absolute_url(f"/consultations/{consultation.id}"),
-                settings_url=absolute_url("/notifications/settings"))
+                consultation=consultation,
+                url=external_url("consultations.show_consultation", consultation_id=consultation.id),
+                settings_url=external_url("comments.notification_settings"))
     return sent

@@ -6,10 +6,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.accounts.models import Role, Scope
-from app.accounts.policy import author_countries, has_role, is_admin, is_moderator, is_signed_in
+from app.accounts.policy import author_countries, has_role, is_admin, is_global_moderator, is_moderator, is_signed_in
 from app.comments.models import CommentStatus
 from app.consultations.policy import can_edit_consultation, can_view_consultation, moderates
-from app.moderation.policy import is_global_moderator
 
 
 def _focal_point_in_scope(user: Any, consultation: Any) -> bool:

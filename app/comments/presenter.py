@@ -8,21 +8,37 @@ dozen per comment, most of the time a signed-in reader's page of 1,000
 comments took. Here the reader, the consultation's addresses and the
 constant labels are resolved once; each comment then costs one call. The
 rules themselves stay in ``app.comments.policy`` and ``app.moderation``.
+
+What a comment shows whoever reads it (author line, organisation, kind, stance,
+body, amendment, moderation labels) is rendered once and kept as two fragments
+(``fragment``/``keep``), in the page cache's store (app/core/cache.py), under a
+key holding the content tokens of the site and of the comment's consultation,
+the language and the time zone: any change a fragment shows renews the token,
+so a kept fragment never outlives its data. Only the reader's part (marks,
+citations, the footer's actions) is rendered for each request. ``steps``
+walks the threads of a page for a flat template loop.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from app.accounts.policy import is_signed_in
 from app.comments.models import Comment, CommentStatus
 from app.comments.policy import can_edit_comment, can_reply_to, can_support_comment, can_withdraw_comment
+from app.core.cache import SITE, consultation_scope, page_cache
 from app.core.db import utcnow
+from app.core.i18n import viewer_locale
 from app.core.urls import url_template
 
 
@@ -40,6 +56,38 @@ class Offer:
     moderate: str = ""
     my_flag: Any = None  # the reader's own flag on it (app.moderation.models.Flag)
     own: bool = False
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the flat walk of a page's threads: a node opens (its comment
+    is shown), closes (its replies are done), or both when its replies are shown
+    flattened or it has none."""
+
+    node: Any
+    depth: int
+    opens: bool
+    closes: bool
+    replies: int = 0  # every reply below the node
+
+
+def walk(roots: list, display_depth: int) -> Iterator[Step]:
+    """The nodes of ``roots`` in page order; below ``display_depth`` replies are
+    shown flattened under their ancestor (one step for all of them)."""
+    def count(node: Any) -> int:
+        return sum(1 + count(child) for child in node.children)
+
+    stack: list[tuple[Any, int, bool]] = [(root, 0, False) for root in reversed(roots)]
+    while stack:
+        node, depth, done = stack.pop()
+        if done:
+            yield Step(node, depth, opens=False, closes=True)
+            continue
+        nests = bool(node.children) and depth + 1 < display_depth
+        yield Step(node, depth, opens=True, closes=not nests, replies=count(node) if node.children else 0)
+        if nests:
+            stack.append((node, depth, True))
+            stack.extend((child, depth + 1, False) for child in reversed(node.children))
 
 
 class Labels:
@@ -76,6 +124,11 @@ class PageReader:
         self._now = utcnow()
         self._window = edit_window
         c = consultation.id
+        self._consultation = consultation
+        self._kept: dict[int, Any] = {}
+        self._new: dict[str, list[str]] = {}
+        self._prefix: str | None = None
+        self._batch = False  # inside ``steps``: fragments fetched before and stored after, in one go
         self._permalink = url_template("comments.permalink", "comment_id", consultation_id=c)
         if self.signed_in:
             self.csrf_token = generate_csrf()  # the support buttons' forms
@@ -109,3 +162,70 @@ class PageReader:
             my_flag=my_flag,
             own=comment.author_id == user.id,
         )
+
+    def permalink(self, comment: Comment) -> str:
+        return self._permalink.format(comment_id=comment.id)
+
+    def steps(self, roots: list, display_depth: int) -> Iterator[Step]:
+        """The page's threads for a flat loop; their kept fragments are fetched first, in one go."""
+        comments = [n.comment for root in roots for n in (root, *root.descendants())]
+        self._batch = True
+        self._fetch(comments)
+        return walk(roots, display_depth)
+
+    # --- fragments: the reader-independent part of each comment, kept -------------------
+
+    def _key_prefix(self, mod: Any) -> str | None:
+        """What every fragment of this page depends on besides the comment: None when
+        fragments are not kept (no store, or a request that changes content)."""
+        cache = page_cache()
+        if cache.store is None or not cache.reading():
+            return None
+        if self._prefix is None:
+            c = self._consultation
+            tokens = cache.tokens((SITE, consultation_scope(c.id)))
+            raw = json.dumps([cache.build, tokens, viewer_locale(), str(get_timezone()), c.id, c.country_code],
+                             default=str)
+            self._prefix = "agora:page:fragment:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
+        return f"{self._prefix}:{'m' if mod is not None else '-'}:"
+
+    def _fetch(self, comments: list[Comment]) -> None:
+        mod = self.mod
+        prefix = self._key_prefix(mod)
+        wanted = [c.id for c in comments if c.id not in self._kept]
+        if prefix is None or not wanted:
+            return
+        found = page_cache().store.get_many([prefix + str(cid) for cid in wanted])
+        for cid, value in zip(wanted, found, strict=True):
+            if value is not None:
+                self._kept[cid] = (Markup(value[0]), Markup(value[1]))  # noqa: S704 - our templates' output
+
+    def fragment(self, comment: Comment, mod: Any = None) -> tuple[Markup, Markup] | None:
+        """The kept (head, middle) of ``comment``, or None: render them and ``keep`` them."""
+        if mod is not self.mod:
+            return None
+        found = self._kept.get(comment.id)
+        if found is None and not self._batch:
+            self._fetch([comment])
+            found = self._kept.get(comment.id)
+        if found is not None:
+            page_cache().fragment_hits += 1
+        return found
+
+    def keep(self, comment: Comment, mod: Any, head: str, middle: str) -> tuple[Markup, Markup]:
+        page_cache().fragment_renders += 1
+        value = (Markup(head), Markup(middle))  # noqa: S704 - our templates' output
+        prefix = self._key_prefix(mod) if mod is self.mod else None
+        if prefix is not None:
+            self._kept[comment.id] = value
+            self._new[prefix + str(comment.id)] = [str(head), str(middle)]
+            if not self._batch:
+                self.save()
+        return value
+
+    def save(self) -> str:
+        """Store the fragments rendered on this page (one round trip); returns ""."""
+        if self._new:
+            page_cache().store.set_many(self._new)
+            self._new = {}
+        return ""

@@ -10,10 +10,17 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, false, func, or_, select, true
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 
-from app.accounts.models import Organisation, User
-from app.accounts.policy import is_admin, is_signed_in
+from app.accounts.models import Organisation, Role, Scope, User
+from app.accounts.policy import (
+    author_countries,
+    focal_point_scopes,
+    has_role,
+    is_admin,
+    is_signed_in,
+    moderated_consultation_ids,
+)
 from app.comments.models import (
     Audience,
     Comment,
@@ -24,7 +31,7 @@ from app.comments.models import (
     Support,
 )
 from app.comments.policy import can_see_restricted
-from app.consultations.models import Consultation, DraftVersion, Section
+from app.consultations.models import Consultation, ConsultationRegion, DraftVersion, Section
 from app.consultations.policy import moderates
 from app.core.pagination import Page, paginate
 
@@ -71,24 +78,51 @@ class Thread:
     since: datetime | None
 
 
-def visible_condition(user: Any, consultation: Consultation, *, include_own_pending: bool = True):
-    """Comments of ``consultation`` that ``user`` may see in a thread.
+def restricted_readable_condition(user: Any):
+    """SQL form of ``policy.can_see_restricted`` over ``Consultation`` rows: the
+    consultations whose restricted content ``user`` may read."""
+    if not is_signed_in(user):
+        return false()
+    if is_admin(user) or has_role(user, Role.MODERATOR, Scope.GLOBAL, ""):
+        return true()
+    allowed = []
+    countries = set(author_countries(user))
+    regions = set()
+    for scope_type, key in focal_point_scopes(user):
+        if scope_type == Scope.GLOBAL:
+            return true()
+        (countries if scope_type == Scope.COUNTRY else regions).add(key)
+    if countries:
+        allowed.append(Consultation.country_code.in_(sorted(countries)))
+    if regions:
+        allowed.append(Consultation.id.in_(select(ConsultationRegion.consultation_id).where(
+            ConsultationRegion.region_code.in_(sorted(regions)))))
+    moderated = moderated_consultation_ids(user) or set()
+    if moderated:
+        allowed.append(Consultation.id.in_(sorted(moderated)))
+    return or_(*allowed) if allowed else false()
+
+
+def visible_condition(user: Any, consultation: Consultation, *, include_own_pending: bool = True,
+                      entity: Any = Comment):
+    """Comments of ``consultation`` that ``user`` may see in a thread: the SQL form
+    of ``policy.can_see_comment`` (``entity``: ``Comment`` or an alias of it).
 
     Withdrawn comments stay as placeholders so their replies keep their
     context. Pending ones show to their author (and moderators)."""
     signed_in = is_signed_in(user)
     staff = signed_in and (is_admin(user) or moderates(user, consultation))
-    statuses = [Comment.status.in_(CommentStatus.IN_THREAD)]
+    statuses = [entity.status.in_(CommentStatus.IN_THREAD)]
     if staff:
-        statuses.append(Comment.status == CommentStatus.PENDING)
+        statuses.append(entity.status == CommentStatus.PENDING)
     elif signed_in and include_own_pending:
-        statuses.append(and_(Comment.status == CommentStatus.PENDING, Comment.author_id == user.id))
-    audience = [Comment.audience == Audience.PUBLIC]
+        statuses.append(and_(entity.status == CommentStatus.PENDING, entity.author_id == user.id))
+    audience = [entity.audience == Audience.PUBLIC]
     if can_see_restricted(user, consultation):
         audience = [true()]
     elif signed_in:
-        audience.append(Comment.author_id == user.id)
-    return and_(Comment.consultation_id == consultation.id, or_(*statuses), or_(*audience))
+        audience.append(entity.author_id == user.id)
+    return and_(entity.consultation_id == consultation.id, or_(*statuses), or_(*audience))
 
 
 def counted_condition(user: Any, consultation: Consultation):
@@ -100,6 +134,26 @@ def counted_condition(user: Any, consultation: Consultation):
         audience.append(Comment.author_id == user.id)
     return and_(Comment.consultation_id == consultation.id, Comment.status == CommentStatus.PUBLISHED,
                 or_(*audience))
+
+
+def listed_condition(user: Any, consultation: Consultation):
+    """A flat list of the discussion (the API): published comments the user may read,
+    in threads whose top-level comment the user sees, as on the pages (a reply under
+    a root hidden or restricted for the reader is never shown there either)."""
+    root = aliased(Comment)
+    visible_roots = select(root.id).where(visible_condition(user, consultation, entity=root),
+                                          root.parent_id.is_(None))
+    return and_(counted_condition(user, consultation), Comment.root_id.in_(visible_roots))
+
+
+def visible_reply_counts(session: Session, user: Any, consultation: Consultation, ids: list[int]) -> dict[int, int]:
+    """{comment id: replies the user may read} for a page of comments, in one grouped query."""
+    if not ids:
+        return {}
+    return dict(session.execute(
+        select(Comment.parent_id, func.count()).where(counted_condition(user, consultation),
+                                                      Comment.parent_id.in_(ids))
+        .group_by(Comment.parent_id)).all())
 
 
 def section_counts(session: Session, user: Any, consultation: Consultation,
@@ -130,7 +184,19 @@ def last_visit(session: Session, user: Any, consultation: Consultation, now: dat
 
 
 def _scope(section: Section | None):
-    return Comment.section_id == section.id if section is not None else Comment.section_id.is_(None)
+    """Comments on ``section`` and on the same provision (same anchor) in the versions
+    before it: after a new version, the discussion of a provision carries on."""
+    if section is None:
+        return Comment.section_id.is_(None)
+    from sqlalchemy.orm import aliased
+
+    this = aliased(DraftVersion)
+    same_provision = (
+        select(Section.id).join(DraftVersion, DraftVersion.id == Section.version_id)
+        .join(this, and_(this.id == section.version_id, this.consultation_id == DraftVersion.consultation_id))
+        .where(Section.anchor == section.anchor, DraftVersion.number <= this.number)
+    )
+    return Comment.section_id.in_(same_provision)
 
 
 def _root_order(sort: str):

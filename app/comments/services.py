@@ -1,5 +1,8 @@
 """The only code that changes comments, supports, follows, visits and
-notifications. Functions flush and never commit; callers commit once."""
+notifications. Functions flush and never commit; callers commit once.
+
+Over 400 lines: posting (validation, idempotency, the hooks of app/comments/hooks.py)
+is most of it and reads best in one piece; supports, follows and visits are short."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import Organisation
 from app.accounts.policy import can_speak_for
+from app.comments import hooks
 from app.comments.models import (
     Audience,
     Comment,
@@ -31,11 +35,18 @@ from app.comments.models import (
     Support,
     path_segment,
 )
-from app.comments.policy import can_edit_comment, can_support_comment, can_withdraw_comment
+from app.comments.policy import (
+    can_edit_comment,
+    can_see_comment,
+    can_support_comment,
+    can_withdraw_comment,
+    is_comment_author,
+)
 from app.consultations.diff import html_to_text, word_diff
 from app.consultations.models import UN_LANGUAGES, Consultation, ModerationMode, Section, Status
 from app.consultations.services import ConsultationClosed
 from app.core.audit import record
+from app.core.cache import consultation_scope
 from app.core.db import utcnow
 from app.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from app.core.sanitize import SANITIZER_VERSION, render_comment_markdown
@@ -117,10 +128,8 @@ def validate_comment(session: Session, consultation: Consultation, data: Comment
             or (data.stance is not None and data.stance not in Stance.ALL)):
         raise _tampered()
     _check_open(consultation, now)
-    # moderation hook: suspended or banned accounts cannot post or reply
-    from app.moderation.services import check_may_participate, check_may_reply
-
-    check_may_participate(session, actor, now=now)
+    # hook (moderation): suspended or banned accounts cannot post or reply
+    hooks.check_may_participate(session, actor, now=now)
     body = _check_text(data.body, field_name="body", max_length=max_length)
     if data.language not in comment_languages(consultation):
         raise DomainError(_l("Choose the language of your comment from the list."), field="language")
@@ -128,13 +137,15 @@ def validate_comment(session: Session, consultation: Consultation, data: Comment
     parent = section = None
     if data.parent_id is not None:
         parent = session.get(Comment, data.parent_id)
-        if parent is None or parent.consultation_id != consultation.id:
+        # A parent the replier may not see is answered exactly like one that does not exist.
+        if (parent is None or parent.consultation_id != consultation.id
+                or not can_see_comment(actor, parent, consultation)):
             raise _tampered()
         if data.section_id is not None and data.section_id != parent.section_id:
             raise _tampered()
         if parent.status != CommentStatus.PUBLISHED:
             raise Conflict(_l("You cannot reply to this comment: it has been withdrawn or is not published."))
-        check_may_reply(session, parent)  # moderation hook: a locked thread takes no replies
+        hooks.check_may_reply(session, parent)  # hook (moderation): a locked thread takes no replies
         if parent.audience == Audience.RESTRICTED and data.audience != Audience.RESTRICTED:
             raise DomainError(_l("A reply to a restricted comment must be restricted too."), field="audience")
         section = session.get(Section, parent.section_id) if parent.section_id else None
@@ -163,6 +174,9 @@ def validate_comment(session: Session, consultation: Consultation, data: Comment
         if not wording:
             raise DomainError(_l("Write the wording you propose for this provision."), field="proposed_wording")
         diff = _amendment_diff(section, wording)
+        if all(op == "equal" for paragraph in diff for op, _text in paragraph):
+            raise DomainError(_l("Your proposed wording is the same as the draft's text. Change the wording, or "
+                                 "choose another type of comment."), field="proposed_wording")
 
     organisation = None
     if data.organisation_id is not None:
@@ -212,10 +226,9 @@ def post_comment(session: Session, consultation: Consultation, data: CommentInpu
     comment.root_id = parent.root_id if parent else comment.id
     comment.receipt_number = receipt_number(comment)
     session.flush()
-    # moderation hook: automatic rules may hold the comment for review (never final)
-    from app.moderation.automod import hold_reasons
-
-    if hold_reasons(session, comment) and comment.is_published:
+    # hook (moderation): automatic rules may hold the comment for review (never final)
+    held = hooks.hold_for_review(session, comment)
+    if held and comment.is_published:
         comment.status, comment.published_at = CommentStatus.PENDING, None
         session.flush()
     if parent is not None and comment.is_published:
@@ -227,7 +240,7 @@ def post_comment(session: Session, consultation: Consultation, data: CommentInpu
 
     from app.comments import notifications
 
-    notifications.send_receipt(session, comment, consultation)
+    notifications.send_receipt(session, comment, consultation, holds=hooks.describe_holds_for_author(held))
     if comment.is_published:
         notifications.on_published(session, comment, consultation)
     return comment, True
@@ -237,7 +250,9 @@ def _add_reply(session: Session, parent: Comment, delta: int = 1) -> None:
     # A plain UPDATE: counters must not bump the optimistic-locking version
     # (a reply or a support would otherwise make the author's edit conflict).
     session.execute(update(Comment).where(Comment.id == parent.id)
-                    .values(reply_count=Comment.reply_count + delta).execution_options(synchronize_session=False))
+                    .values(reply_count=Comment.reply_count + delta)
+                    .execution_options(synchronize_session=False,
+                                       content_scopes=(consultation_scope(parent.consultation_id),)))
     session.expire(parent, ["reply_count"])
 
 
@@ -254,14 +269,26 @@ def _flush_locked(session: Session) -> None:
         raise Conflict(_l("This comment changed while you were editing it. Reload the page and try again.")) from exc
 
 
+def lock_comment(session: Session, comment: Comment) -> Comment:
+    """Lock the comment's row and read it afresh (step 1 of the lock order in
+    app/core/transactions.py): a reply or a decision that landed since the page
+    was loaded is seen, one landing now waits for this transaction."""
+    session.refresh(comment, with_for_update={"key_share": True})
+    return comment
+
+
 def edit_comment(session: Session, comment: Comment, *, body: str, proposed_wording: str = "",
                  expected_version: int | None, actor: Any, now: datetime | None = None,
                  window: timedelta = DEFAULT_EDIT_WINDOW, max_length: int = DEFAULT_MAX_LENGTH) -> Comment:
     now = now or utcnow()
+    lock_comment(session, comment)
     _check_version(comment, expected_version)
     if not can_edit_comment(actor, comment, window, now):
-        raise PermissionDenied(_l("This comment can no longer be edited: the edit window has passed, someone "
-                                  "has replied or a moderator has decided on it."))
+        message = _l("This comment can no longer be edited: the edit window has passed, someone has replied or "
+                     "a moderator has decided on it.")
+        if is_comment_author(actor, comment) and (comment.reply_count or comment.moderated_at is not None):
+            raise Conflict(message)  # it changed while the author was typing
+        raise PermissionDenied(message)
     body = _check_text(body, field_name="body", max_length=max_length)
     wording = comment.proposed_wording
     diff = comment.proposed_diff
@@ -314,9 +341,7 @@ def withdraw_comment(session: Session, comment: Comment, *, actor: Any, expected
 
 def toggle_support(session: Session, comment: Comment, *, actor: Any) -> bool:
     """Support a comment, or take the support back. Returns whether it is supported now."""
-    from app.moderation.services import check_may_participate  # moderation hook
-
-    check_may_participate(session, actor)
+    hooks.check_may_participate(session, actor)  # hook (moderation): sanctions
     if not can_support_comment(actor, comment):
         raise PermissionDenied(_l("You cannot support your own comment or one that is not published."))
     existing = session.get(Support, (comment.id, actor.id))
@@ -333,7 +358,8 @@ def toggle_support(session: Session, comment: Comment, *, actor: Any) -> bool:
         delta = 1
     session.execute(update(Comment).where(Comment.id == comment.id)
                     .values(support_count=Comment.support_count + delta)
-                    .execution_options(synchronize_session=False))
+                    .execution_options(synchronize_session=False,
+                                       content_scopes=(consultation_scope(comment.consultation_id),)))
     session.flush()
     session.expire(comment, ["support_count"])
     return delta > 0

@@ -1,5 +1,7 @@
 """The discussion: posting, receipts, threads, permalinks, supports, edits,
-withdrawals, follows, notifications and "my activity".
+withdrawals, follows, notifications and "my activity". This module holds the
+blueprint, the embedded discussion block and loading; the pages live in
+posting_views.py, reading_views.py, author_views.py and notification_views.py.
 
 The consultation and section pages (owned by the consultations domain)
 include ``comments/_discussion.html``; the data comes from the
@@ -9,58 +11,48 @@ defined here, so consultations never import comments.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
 from babel import Locale
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError, OperationalError
-from wtforms import RadioField
 
 from app.accounts.models import OrganisationKind, Role, Scope
 from app.accounts.org_forms import kind_label
 from app.accounts.policy import can_speak_for, has_role, is_signed_in
-from app.comments import queries, services
+from app.comments import hooks, queries, services
 from app.comments.forms import (
     KIND_BADGES,
     SORT_LABELS,
     STANCE_LABELS,
-    ActionForm,
     CommentForm,
-    EditCommentForm,
-    NotificationSettingsForm,
     new_idempotency_key,
 )
-from app.comments.models import Comment, CommentDraft, CommentKind, CommentStatus, EmailFrequency, Stance
+from app.comments.models import Comment, CommentKind, Stance
 from app.comments.policy import (
     can_comment,
     can_edit_comment,
-    can_reply_to,
     can_see_comment,
     can_see_restricted,
-    can_support_comment,
-    can_withdraw_comment,
-    is_comment_author,
 )
 from app.comments.presenter import PageReader
+from app.consultations.diff import html_to_text
 from app.consultations.models import Consultation, Section, Status
 from app.consultations.policy import moderates
-from app.consultations.views import load_visible
-from app.core.authz import authorize, login_required, public
-from app.core.cache import page_cache
+from app.core.authz import authorize
+from app.core.cache import consultation_scope, page_cache
 from app.core.db import db, utcnow
 from app.core.errors import DomainError
+from app.core.handling import get_or_404, refusal_status
 from app.core.i18n import viewer_locale
-from app.core.sanitize import render_comment_markdown
-from app.core.security import safe_next
-from app.extensions import csrf
 from app.geography.queries import country_name
 
 bp = Blueprint("comments", __name__)
@@ -77,24 +69,25 @@ ORG_KIND_BADGES = {
 }
 
 
-def _cfg(name: str, default: int) -> int:
-    return int(current_app.config.get(name, default))
+def _cfg(name: str) -> int:
+    """A number from the configuration; its default lives in config.py alone."""
+    return int(current_app.config[name])
 
 
 def edit_window() -> timedelta:
-    return timedelta(minutes=_cfg("COMMENT_EDIT_WINDOW_MINUTES", 30))
+    return timedelta(minutes=_cfg("COMMENT_EDIT_WINDOW_MINUTES"))
 
 
 def max_length() -> int:
-    return _cfg("COMMENT_MAX_LENGTH", services.DEFAULT_MAX_LENGTH)
+    return _cfg("COMMENT_MAX_LENGTH")
 
 
 def per_page() -> int:
-    return _cfg("COMMENT_THREAD_WINDOW", 20)
+    return _cfg("COMMENT_THREAD_WINDOW")
 
 
 def replies_per_root() -> int:
-    return _cfg("COMMENT_REPLIES_WINDOW", 10)
+    return _cfg("COMMENT_REPLIES_WINDOW")
 
 
 # --- helpers for templates --------------------------------------------------------------
@@ -134,6 +127,15 @@ class Discussion:
     following: bool
     sees_restricted: bool
     moderation: Any = None
+    # {version id: EarlierVersion} for comments made on an earlier version of the provision
+    earlier_versions: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EarlierVersion:
+    number: int
+    text_url: str  # the provision as it read in that version
+    changes_url: str  # what changed in the provision since
 
 
 def _thread_filters() -> queries.ThreadFilters:
@@ -187,6 +189,8 @@ def new_comment_form(consultation: Consultation, *, section: Section | None = No
                               else locale if locale in languages else languages[0])
         if parent is not None and parent.is_restricted:
             form.audience.data = "restricted"
+        if section is not None and parent is None:  # proposed wording starts from the provision's text
+            form.proposed_wording.data = html_to_text(section.body_html)
     return form
 
 
@@ -214,7 +218,7 @@ def discussion_for(consultation: Consultation, version: Any, section: Section | 
 
     parts = ("discussion", consultation.id, getattr(version, "id", None), section.id if section else None,
              version is not None and version == consultation.current_version, status, consultation.languages)
-    return page_cache().for_visitors(parts, render)["html"]
+    return page_cache().for_visitors(parts, render, scopes=(consultation_scope(consultation.id),))["html"]
 
 
 def _discussion(consultation: Consultation, version: Any, section: Section | None,
@@ -234,16 +238,28 @@ def _discussion(consultation: Consultation, version: Any, section: Section | Non
         following=queries.is_following(db.session, current_user, consultation),
         sees_restricted=can_see_restricted(current_user, consultation),
         moderation=thread_moderation(consultation, thread),
+        earlier_versions=_earlier_versions(consultation, version, section),
     )
+
+
+def _earlier_versions(consultation: Consultation, version: Any, section: Section | None) -> dict:
+    """How to read the provision as it was, for the versions before ``version``."""
+    if section is None or version is None:
+        return {}
+    return {v.id: EarlierVersion(
+        v.number,
+        url_for("consultations.show_section", consultation_id=consultation.id, anchor=section.anchor,
+                version=v.number),
+        url_for("consultations.compare_versions", consultation_id=consultation.id, _anchor=section.anchor,
+                **{"from": v.number, "to": version.number}))
+        for v in consultation.published_versions if v.number < version.number}
 
 
 def thread_moderation(consultation: Consultation, thread: queries.Thread) -> Any:
     """Lock, highlight, moderator edits and the reader's flags for every comment of
     ``thread``, in a fixed number of queries (moderation hook)."""
-    from app.moderation.queries import thread_moderation as load
-
     comments = [n.comment for root in thread.roots for n in (root, *root.descendants())]
-    return load(db.session, current_user, consultation, comments)
+    return hooks.thread_moderation(db.session, current_user, consultation, comments)
 
 
 def counts_for(consultation: Consultation, version: Any) -> dict:
@@ -253,7 +269,8 @@ def counts_for(consultation: Consultation, version: Any) -> dict:
         return queries.section_counts(db.session, current_user, consultation, version)
     pairs = page_cache().remember(
         ("section_counts", consultation.id, getattr(version, "id", None)),
-        lambda: list(queries.section_counts(db.session, current_user, consultation, version).items()))
+        lambda: list(queries.section_counts(db.session, current_user, consultation, version).items()),
+        scopes=(consultation_scope(consultation.id),))
     return dict(pairs)  # kept as pairs: JSON (the Redis store) would turn the ids into strings
 
 
@@ -272,7 +289,7 @@ def _template_helpers():
         "COMMENT_KIND_BADGES": KIND_BADGES, "COMMENT_STANCE_LABELS": STANCE_LABELS,
         "COMMENT_SORT_LABELS": SORT_LABELS, "ORG_KIND_BADGES": ORG_KIND_BADGES, "org_kind_label": kind_label,
         "comment_language_label": language_label,
-        "comment_country_name": country_name, "COMMENT_DISPLAY_DEPTH": _cfg("COMMENT_DISPLAY_DEPTH", 4),
+        "comment_country_name": country_name, "COMMENT_DISPLAY_DEPTH": _cfg("COMMENT_DISPLAY_DEPTH"),
         "comment_reader": _reader,
     }
 
@@ -313,9 +330,7 @@ def _record_visit(response):
 # --- loading -----------------------------------------------------------------------------
 
 def _load_comment(consultation: Consultation, comment_id: int) -> Comment:
-    comment = db.session.get(Comment, comment_id)
-    if comment is None or comment.consultation_id != consultation.id:
-        abort(404)
+    comment = get_or_404(Comment, comment_id, consultation_id=consultation.id)
     authorize(can_see_comment, current_user, comment, consultation, hide=True)
     return comment
 
@@ -326,365 +341,8 @@ def _section_of(comment: Comment) -> Section | None:
 
 def _fail(form, error: DomainError) -> int:
     form.add_domain_error(error)
-    return error.status_code
+    return refusal_status(error)
 
 
-# --- posting -----------------------------------------------------------------------------
-
-@bp.route("/consultations/<int:consultation_id>/comments/new", methods=["GET", "POST"])
-@public  # an expired session must not lose the text: anonymous posts are kept and sent to sign-in
-@csrf.exempt  # the form's own CSRF field is checked for signed-in users (see below)
-def new_comment(consultation_id: int):
-    consultation = load_visible(consultation_id)
-    if request.method == "POST" and not current_user.is_authenticated:
-        return _keep_draft_and_sign_in(consultation)
-    if not current_user.is_authenticated:
-        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
-    authorize(can_comment, current_user, consultation)
-
-    if request.method == "GET":
-        parent = section = None
-        if request.args.get("parent", "").isdigit():
-            parent = _load_comment(consultation, int(request.args["parent"]))
-            authorize(can_reply_to, current_user, parent)
-            locked = _thread_locked(parent)
-            if locked is not None:
-                flash(locked, "error")
-                return redirect(url_for(".permalink", consultation_id=consultation.id, comment_id=parent.id))
-            section = _section_of(parent)
-        elif request.args.get("section", "").isdigit():
-            section = db.session.get(Section, int(request.args["section"]))
-            current = consultation.current_version
-            if section is None or current is None or section.version_id != current.id:
-                abort(404)
-        form = new_comment_form(consultation, section=section, parent=parent)
-        draft_key = request.args.get("draft", "")
-        if services.IDEMPOTENCY_KEY.match(draft_key):
-            draft = db.session.get(CommentDraft, draft_key)
-            if draft is not None and draft.consultation_id == consultation.id:
-                form.restore(draft.data)
-                form.idempotency_key.data = draft_key
-                parent, section = _context_from(form, consultation)
-                flash(_("Your text was kept while you signed in. Check it and post it."), "info")
-        return _render_form(consultation, form, parent, section)
-
-    form = CommentForm()
-    _set_choices(form, consultation)
-    parent, section = _context_from(form, consultation)
-    status = 200
-    preview_html = None
-    if form.validate():
-        data = form.data_for_service()
-        if request.form.get("action") == "preview":
-            try:
-                services.validate_comment(db.session, consultation, data, actor=current_user,
-                                          max_length=max_length())
-            except DomainError as err:
-                status = _fail(form, err)
-            else:
-                preview_html = render_comment_markdown(data.body)
-        else:
-            try:
-                comment, created = services.post_comment(db.session, consultation, data, actor=current_user,
-                                                          max_length=max_length())
-            except DomainError as err:
-                status = _fail(form, err)
-            else:
-                db.session.commit()
-                if created:
-                    flash(_("Your comment was received. Receipt number: %(number)s.",
-                            number=comment.receipt_number), "success")
-                else:
-                    flash(_("This comment was already posted; here is its receipt."), "info")
-                return redirect(url_for(".receipt", consultation_id=comment.consultation_id,
-                                        comment_id=comment.id))
-    else:
-        status = 400
-    return _render_form(consultation, form, parent, section, preview_html=preview_html, status=status)
-
-
-def _thread_locked(parent: Comment) -> str | None:
-    """Why no reply form is offered under ``parent`` (moderation hook: a locked thread)."""
-    from app.moderation.services import ThreadLocked, check_may_reply
-
-    try:
-        check_may_reply(db.session, parent)
-    except ThreadLocked as err:
-        return str(err.message)
-    return None
-
-
-def _context_from(form: CommentForm, consultation: Consultation):
-    """Parent and section named by the form, for showing context (validated by the service)."""
-    parent = section = None
-    parent_id = form.parent_id.data or ""
-    if parent_id.isdigit():
-        candidate = db.session.get(Comment, int(parent_id))
-        if candidate is not None and can_see_comment(current_user, candidate, consultation):
-            parent = candidate
-            section = _section_of(candidate)
-    section_id = form.section_id.data or ""
-    if parent is None and section_id.isdigit():
-        candidate = db.session.get(Section, int(section_id))
-        current = consultation.current_version
-        if candidate is not None and current is not None and candidate.version_id == current.id:
-            section = candidate
-    return parent, section
-
-
-def _render_form(consultation, form, parent, section, *, preview_html=None, status=200):
-    form.offer_kinds(on_section=section is not None)
-    return render_template("comments/new.html", consultation=consultation, form=form, parent=parent,
-                           section=section, preview_html=preview_html, max_length=max_length(),
-                           sees_restricted=can_see_restricted(current_user, consultation)), status
-
-
-def _keep_draft_and_sign_in(consultation: Consultation):
-    form = CommentForm(meta={"csrf": False})
-    key = form.idempotency_key.data or ""
-    target = url_for(".new_comment", consultation_id=consultation.id)
-    if services.IDEMPOTENCY_KEY.match(key) and (form.body.data or "").strip():
-        try:
-            services.save_draft(db.session, consultation, key=key, data=form.draft_data(), max_length=max_length())
-        except DomainError:
-            pass
-        else:
-            db.session.commit()
-            target = url_for(".new_comment", consultation_id=consultation.id, draft=key)
-            flash(_("Your session ended before you posted. Sign in again: your text is kept and will be "
-                    "back in the form."), "info")
-    return redirect(url_for("accounts.login", next=target))
-
-
-@bp.get("/consultations/<int:consultation_id>/comments/<int:comment_id>/receipt")
-@login_required
-def receipt(consultation_id: int, comment_id: int):
-    consultation = load_visible(consultation_id)
-    comment = _load_comment(consultation, comment_id)
-    authorize(is_comment_author, current_user, comment, hide=True)
-    return render_template("comments/receipt.html", consultation=consultation, comment=comment,
-                           section=_section_of(comment))
-
-
-# --- reading -----------------------------------------------------------------------------
-
-@bp.get("/consultations/<int:consultation_id>/comments/<int:comment_id>")
-@public
-def permalink(consultation_id: int, comment_id: int):
-    """The comment in its page of the thread, whatever the pagination."""
-    consultation = load_visible(consultation_id, whole=False)
-    comment = _load_comment(consultation, comment_id)
-    page, in_window = queries.locate(db.session, current_user, consultation, comment, per_page=per_page(),
-                                     replies_per_root=replies_per_root())
-    anchor = f"comment-{comment.id}"
-    if not in_window or comment.status not in CommentStatus.IN_THREAD:
-        return redirect(url_for(".thread", consultation_id=consultation.id, comment_id=comment.root_id or comment.id,
-                                _anchor=anchor))
-    args = {"cpage": page} if page > 1 else {}
-    section = _section_of(comment)
-    if section is None:
-        return redirect(url_for("consultations.show_consultation", consultation_id=consultation.id, **args,
-                                _anchor=anchor))
-    current = consultation.current_version
-    if current is None or section.version_id != current.id:
-        version = next((v for v in consultation.versions if v.id == section.version_id), None)
-        if version is not None:
-            args["version"] = version.number
-    return redirect(url_for("consultations.show_section", consultation_id=consultation.id, anchor=section.anchor,
-                            **args, _anchor=anchor))
-
-
-@bp.get("/consultations/<int:consultation_id>/comments/<int:comment_id>/thread")
-@public
-def thread(consultation_id: int, comment_id: int):
-    consultation = load_visible(consultation_id, whole=False)
-    comment = _load_comment(consultation, comment_id)
-    root = db.session.get(Comment, comment.root_id) if comment.root_id else comment
-
-    def render_thread() -> dict:
-        full = queries.load_full_thread(db.session, current_user, consultation, root, now=utcnow())
-        html = render_template("comments/_window.html", thread=full, consultation=consultation,
-                               moderation=thread_moderation(consultation, full))
-        return {"html": html, "shown": len(full.roots)}
-
-    window = page_cache().for_visitors(("thread", consultation.id, root.id), render_thread)
-    return render_template("comments/thread.html", consultation=consultation, root=root,
-                           window_html=window["html"], shown=window["shown"], section=_section_of(root))
-
-
-# --- author's lifecycle ------------------------------------------------------------------
-
-@bp.route("/consultations/<int:consultation_id>/comments/<int:comment_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_comment(consultation_id: int, comment_id: int):
-    consultation = load_visible(consultation_id)
-    comment = _load_comment(consultation, comment_id)
-    authorize(_can_edit_now, current_user, comment)
-    form = EditCommentForm()
-    status = 200
-    if request.method == "GET":
-        form.body.data = comment.body_source
-        form.proposed_wording.data = comment.proposed_wording or ""
-        form.version.data = str(comment.version)
-    elif form.validate():
-        version = form.version.data or ""
-        try:
-            services.edit_comment(db.session, comment, body=form.body.data or "",
-                                  proposed_wording=form.proposed_wording.data or "",
-                                  expected_version=int(version) if version.isdigit() else -1,
-                                  actor=current_user, window=edit_window(), max_length=max_length())
-        except DomainError as err:
-            status = _fail(form, err)
-        else:
-            db.session.commit()
-            flash(_("Your comment was updated. The earlier text is kept in its history."), "success")
-            return redirect(url_for(".permalink", consultation_id=consultation.id, comment_id=comment.id))
-    else:
-        status = 400
-    return render_template("comments/edit.html", consultation=consultation, comment=comment, form=form,
-                           section=_section_of(comment), max_length=max_length()), status
-
-
-@bp.route("/consultations/<int:consultation_id>/comments/<int:comment_id>/withdraw", methods=["GET", "POST"])
-@login_required
-def withdraw_comment(consultation_id: int, comment_id: int):
-    consultation = load_visible(consultation_id)
-    comment = _load_comment(consultation, comment_id)
-    authorize(can_withdraw_comment, current_user, comment)
-    form = ActionForm()
-    if form.validate_on_submit():
-        try:
-            services.withdraw_comment(db.session, comment, actor=current_user)
-        except DomainError as err:
-            form.add_domain_error(err)
-            return render_template("comments/withdraw.html", consultation=consultation, comment=comment,
-                                   form=form), err.status_code
-        db.session.commit()
-        flash(_("Your comment was withdrawn. Replies to it stay in the thread."), "success")
-        return redirect(url_for(".permalink", consultation_id=consultation.id, comment_id=comment.id))
-    return render_template("comments/withdraw.html", consultation=consultation, comment=comment, form=form), (
-        400 if request.method == "POST" else 200)
-
-
-@bp.post("/consultations/<int:consultation_id>/comments/<int:comment_id>/support")
-@login_required
-def support_comment(consultation_id: int, comment_id: int):
-    consultation = load_visible(consultation_id)
-    comment = _load_comment(consultation, comment_id)
-    authorize(can_support_comment, current_user, comment)
-    form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    supported = services.toggle_support(db.session, comment, actor=current_user)
-    db.session.commit()
-    flash(_("You support this comment.") if supported else _("You no longer support this comment."), "success")
-    return redirect(url_for(".permalink", consultation_id=consultation.id, comment_id=comment.id))
-
-
-@bp.post("/consultations/<int:consultation_id>/follow")
-@login_required
-def follow(consultation_id: int):
-    consultation = load_visible(consultation_id)
-    form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    if request.form.get("follow") == "0":
-        services.unfollow_consultation(db.session, consultation, actor=current_user)
-        message = _("You no longer follow this consultation.")
-    else:
-        services.follow_consultation(db.session, consultation, actor=current_user)
-        message = _("You follow this consultation: you will be reminded 7 days before it closes.")
-    db.session.commit()
-    flash(message, "success")
-    return redirect(safe_next(request.form.get("next"),
-                              url_for("consultations.show_consultation", consultation_id=consultation.id)))
-
-
-# --- notifications and activity ------------------------------------------------------------
-
-@bp.get("/notifications")
-@login_required
-def notifications():
-    page = queries.notifications_page(db.session, current_user, request.args.get("page", 1))
-    consultations = queries.consultations_by_id(db.session, {n.consultation_id for n in page.items
-                                                             if n.consultation_id})
-    return render_template("comments/notifications.html", page=page, consultations=consultations,
-                           form=ActionForm())
-
-
-@bp.post("/notifications/read")
-@login_required
-def mark_all_read():
-    form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    count = services.mark_notifications_read(db.session, actor=current_user)
-    db.session.commit()
-    flash(_("All notifications are marked as read.") if count else _("There was nothing unread."), "success")
-    return redirect(url_for(".notifications"))
-
-
-@bp.get("/notifications/<int:notification_id>")
-@login_required
-def open_notification(notification_id: int):
-    """Follow a notification: it is marked read and leads to what it is about."""
-    from app.comments.models import Notification
-
-    notification = db.session.get(Notification, notification_id)
-    if notification is None or notification.user_id != current_user.id:
-        abort(404)
-    services.mark_notifications_read(db.session, actor=current_user, notification_id=notification.id)
-    db.session.commit()
-    if notification.kind in ("moderation", "flag", "sanction"):  # moderation notifications: reasons live there
-        return redirect(url_for("moderation.my_moderation"))
-    if notification.comment_id:
-        return redirect(url_for(".permalink", consultation_id=notification.consultation_id,
-                                comment_id=notification.comment_id))
-    if notification.consultation_id:
-        return redirect(url_for("consultations.show_consultation", consultation_id=notification.consultation_id))
-    return redirect(url_for(".notifications"))
-
-
-# --- e-mail frequency (issue "Summaries forwarded…", item 6) ---
-class EmailChoicesForm(NotificationSettingsForm):
-    email_frequency = RadioField(
-        _l("How often should we e-mail you?"),
-        choices=[(EmailFrequency.IMMEDIATE, _l("Immediately, one e-mail per notification")),
-                 (EmailFrequency.DAILY, _l("Once a day, in one e-mail listing the day's notifications"))],
-        default=EmailFrequency.IMMEDIATE)
-
-
-@bp.route("/notifications/settings", methods=["GET", "POST"])
-@login_required
-def notification_settings():
-    from app.comments.notifications import preferences, set_email_choices
-
-    form = EmailChoicesForm()
-    if request.method == "GET":
-        current = preferences(db.session, current_user.id)
-        form.email_replies.data, form.email_closing.data = current.email_replies, current.email_closing
-        form.email_frequency.data = current.email_frequency
-    elif form.validate():
-        try:
-            set_email_choices(db.session, email_replies=form.email_replies.data,
-                              email_closing=form.email_closing.data, email_frequency=form.email_frequency.data,
-                              actor=current_user)
-        except DomainError as err:
-            form.add_domain_error(err)
-        else:
-            db.session.commit()
-            flash(_("Your e-mail choices are saved."), "success")
-            return redirect(url_for(".notification_settings"))
-    return render_template("comments/settings.html", form=form), 200 if request.method == "GET" else 400
-# --- end e-mail frequency ---
-
-
-@bp.get("/my/activity")
-@login_required
-def my_activity():
-    page = queries.my_comments(db.session, current_user, request.args.get("page", 1))
-    consultations = queries.consultations_by_id(db.session, {c.consultation_id for c in page.items})
-    sections = queries.sections_by_id(db.session, {c.section_id for c in page.items})
-    return render_template("comments/activity.html", page=page, consultations=consultations, sections=sections,
-                           followed=queries.followed_consultations(db.session, current_user),
-                           unread=queries.unread_count(db.session, current_user))
+# The pages of this blueprint live in several modules; importing them registers their routes.
+from app.comments import author_views, notification_views, posting_views, reading_views  # noqa: E402, F401, I001

@@ -7,17 +7,21 @@ and the name's extension must then agree with it.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
 import secrets
 import stat
+import tempfile
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
 
 from lxml import etree
+
+from app.core.archives import UnsafeArchive, open_checked
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -45,9 +49,10 @@ class StoredFile:
 
 def _zip_type(data: bytes) -> str | None:
     try:
-        archive = zipfile.ZipFile(BytesIO(data))
+        # Bounded members and expanded size, no DTD in any XML (app/core/archives.py).
+        archive = open_checked(data, max_members=_MAX_ZIP_MEMBERS)
         infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except (zipfile.BadZipFile, UnsafeArchive, OSError, ValueError, EOFError, RuntimeError):
         return None
     if not infos or len(infos) > _MAX_ZIP_MEMBERS:
         return None
@@ -115,13 +120,47 @@ def safe_filename(name: str | None, default: str = "attachment") -> str:
 
 
 def store_bytes(upload_dir: Path, data: bytes) -> StoredFile:
-    """Write under a random name (no extension), never overwriting."""
+    """Write under a random name (no extension), all or nothing.
+
+    The bytes go to a temporary file in the same directory, reach the disk
+    (fsync), and only then take their final name (an atomic rename), so a
+    stored name always holds a whole file. On any error (the disk is full,
+    say) the temporary file is removed and the error raised: nothing is left
+    to take up the room a later, smaller upload needs.
+    """
     upload_dir.mkdir(parents=True, exist_ok=True)
-    stored_name = secrets.token_hex(16)
-    path = upload_dir / stored_name
-    with open(path, "xb") as fh:
-        fh.write(data)
+    stored_name = secrets.token_hex(16)  # 128 random bits: no name is ever reused
+    fd, temporary = tempfile.mkstemp(dir=upload_dir, prefix=".upload-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.rename(temporary, upload_dir / stored_name)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    _sync_directory(upload_dir)
     return StoredFile(stored_name, len(data), hashlib.sha256(data).hexdigest())
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make the new name itself durable (the rename lives in the directory)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems cannot sync a directory; the file itself is on disk
+    finally:
+        os.close(fd)
+
+
+def is_out_of_space(error: OSError) -> bool:
+    """The disk (or the account's quota, or the largest file allowed) has no room for it."""
+    return error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 def stored_path(upload_dir: Path, stored_name: str) -> Path:

@@ -3,6 +3,8 @@
 All States, institutions and texts here are invented for demonstration.
 ``seed_consultations`` is called by ``flask seed-demo`` (app/site/demo.py)
 and goes through the same services as the web pages.
+
+Over 400 lines: most of it is the demo drafts' text, which reads best whole.
 """
 
 from __future__ import annotations
@@ -251,6 +253,114 @@ def _seed_one(session: Session, actor: Any, *, text: str, tags: dict[str, list[s
     return consultation
 
 
+FLAGSHIP = "Draft Law on the Control of Strategic Goods, Transit and Brokering"
+
+
+def revise_flagship(session: Session, consultation: Consultation, actor: Any, *, now: Any = None) -> None:
+    """Version 2 of the flagship law: Article 4(2) changed after comments on version 1."""
+    if consultation.current_version is None or consultation.current_version.number > 1:
+        return
+    revised = services.start_revision(session, consultation, actor=actor)
+    article_4 = next(s for s in revised.sections if s.anchor == "article-4")
+    services.update_section(session, article_4, services.SectionInput(
+        level=article_4.level, number=article_4.number, heading=article_4.heading, anchor=article_4.anchor,
+        body=article_4.body_source.replace(
+            "including making it available to persons abroad",
+            "including uploading it to a server or making it available to persons abroad, except technology "
+            "in the public domain or for basic scientific research"),
+        obligations=article_4.obligation_codes), actor=actor)
+    services.publish_version(session, consultation, actor=actor, now=now, change_note=(
+        "Article 4(2): clarifies that uploads count as intangible transfers and exempts public-domain "
+        "technology and basic scientific research, following comments from universities."))
+
+
+# (State, title, instrument, authority, opens in days, closes in days, visibility, sections:
+#  (heading, text, obligation codes)) — shorter drafts so that lists, filters, the coverage
+#  table and the comparison of provisions have several States and regions to show.
+MORE_CONSULTATIONS: tuple[tuple[str, str, str, str, int, int, str, tuple[tuple[str, str, tuple[str, ...]], ...]],
+                          ...] = (
+    ("XV", "Decree on the National Control List of Dual-Use Items", "control_list",
+     "Ministry of Economy — Strategic Trade Licensing Office", -70, -20, "public", (
+         ("Adoption of the list", "The National Control List annexed to this Decree is adopted.",
+          ("OP3d.control_lists",)),
+         ("Annual update", "The List shall be updated within thirty days of each change to the regime lists.",
+          ("OP3d.list_updating",)),
+     )),
+    ("XV", "Draft Implementing Regulation on Internal Compliance Programmes", "regulation",
+     "Ministry of Economy — Strategic Trade Licensing Office", -3, 25, "invited", (
+         ("Compliance programmes", "Holders of global licences shall maintain an internal compliance programme "
+          "approved by the Licensing Authority.", ("OP3d.licensing",)),
+         ("Record keeping", "Exporters shall keep records of their transfers for five years.",
+          ("OP3d.end_user",)),
+     )),
+    ("XM", "Maritime Transport Security (Strategic Goods) Bill", "law", "Ministry of Transport", -5, 40, "public", (
+        ("Carriers' duties", "Carriers shall not transport strategic goods without the licence required by law.",
+         ("OP3d.transport_services", "OP3b.transport")),
+        ("Port inspections", "Port officers may inspect containers declared as in transit.",
+         ("OP3d.transit", "OP3c.detection")),
+    )),
+    ("XO", "Draft Law on Laboratory Biosecurity", "law", "Ministry of Health", -12, 18, "public", (
+        ("Registration of laboratories", "Laboratories handling listed agents shall register with the Ministry.",
+         ("OP3a.licensing", "OP3a.bio_genetic")),
+        ("Physical security", "Listed agents shall be kept in secured premises with access control.",
+         ("OP3a.sec_storage", "OP3a.personnel")),
+    )),
+    ("XB", "Draft Strategic Trade Control Law", "law", "Ministry of Foreign Trade", -8, 30, "public", (
+        ("Licensing", "The export of controlled items requires a licence issued by the Ministry.",
+         ("OP3d.licensing", "OP3d.lic_individual")),
+        ("Catch-all control", "Non-listed items require a licence where the exporter knows they are intended for "
+         "weapons of mass destruction.", ("OP3d.catch_all",)),
+        ("Brokering", "Brokers of controlled items shall register and obtain a licence.", ("OP3c.brokering",)),
+    )),
+    ("XB", "Decree on Radiation Detection at Border Crossings", "decree", "Customs Administration", -90, -45,
+     "public", (
+         ("Detection equipment", "Radiation portal monitors shall be installed at the main border crossings.",
+          ("OP3c.detection",)),
+         ("Response plan", "Alarms shall be handled according to the national response plan.",
+          ("OP3c.detection", "OP3b.standards")),
+     )),
+    ("XC", "Strategic Trade Management Act", "law", "Ministry of Trade and Industry", -15, 12, "public", (
+        ("Controlled items", "The Minister shall publish the list of controlled strategic items.",
+         ("OP3d.control_lists",)),
+        ("Transit and trans-shipment", "Strategic items in transit or trans-shipment require a permit.",
+         ("OP3d.transit", "OP3d.transshipment")),
+        ("Offences", "Transferring strategic items without a permit is an offence.", ("OP3d.penalties",)),
+    )),
+    ("XC", "Regulation on Proliferation Financing", "regulation", "Central Bank", 10, 55, "public", (
+        ("Targeted financial sanctions", "Financial institutions shall freeze without delay the funds of "
+         "designated persons.", ("OP3d.funds", "OP2.finance")),
+        ("Reporting", "Suspicious transactions linked to proliferation shall be reported to the financial "
+         "intelligence unit.", ("OP3d.funds",)),
+    )),
+    ("XD", "Draft Law Implementing the Chemical Weapons Convention", "law", "Ministry of Industry", -6, 33,
+     "public", (
+         ("Prohibitions", "No person shall develop, produce, stockpile or use chemical weapons.",
+          ("OP2.manufacture", "OP2.stockpile", "OP2.use")),
+         ("Scheduled chemicals", "Facilities producing scheduled chemicals shall declare them annually.",
+          ("OP3a.acc_use", "OP3a.licensing")),
+     )),
+)
+
+
+def seed_more_consultations(session: Session, users: dict[str, Any]) -> list[Consultation]:
+    """The shorter drafts of MORE_CONSULTATIONS (idempotent: existing titles are skipped)."""
+    actor = users.get("author") or users.get("admin")
+    authors = {"XV": users.get("author"), "XM": users.get("author_meridia")}
+    seeded = []
+    for state, title, instrument, authority, opens, closes, visibility, sections in MORE_CONSULTATIONS:
+        text = "\n\n".join(f"## Article {n} — {heading}\n\n1. {body}"
+                            for n, (heading, body, _codes) in enumerate(sections, start=1))
+        tags = {f"article-{n}": list(codes) for n, (_h, _b, codes) in enumerate(sections, start=1)}
+        consultation = _seed_one(
+            session, authors.get(state) or users.get("admin") or actor, text=text, tags=tags,
+            opens_in=timedelta(days=opens), closes_in=timedelta(days=closes), country_code=state, title=title,
+            instrument_type=instrument, drafting_authority=authority, visibility=visibility,
+            summary=f"{title}: a demonstration draft of a fictional State.", languages=["en", "fr"])
+        if consultation is not None:
+            seeded.append(consultation)
+    return seeded
+
+
 def seed_consultations(session: Session, users: dict[str, Any]) -> list[Consultation]:
     """The three demo consultations (idempotent: existing titles are skipped)."""
     from flask import current_app
@@ -283,18 +393,7 @@ def seed_consultations(session: Session, users: dict[str, Any]) -> list[Consulta
         languages=["en", "fr", "ru"], weapon_categories=["NW", "CW", "BW", "MoD", "RM"],
     )
     if valdoria is not None:
-        revised = services.start_revision(session, valdoria, actor=actor)
-        article_4 = next(s for s in revised.sections if s.anchor == "article-4")
-        services.update_section(session, article_4, services.SectionInput(
-            level=article_4.level, number=article_4.number, heading=article_4.heading, anchor=article_4.anchor,
-            body=article_4.body_source.replace(
-                "including making it available to persons abroad",
-                "including uploading it to a server or making it available to persons abroad, except technology "
-                "in the public domain or for basic scientific research"),
-            obligations=article_4.obligation_codes), actor=actor)
-        services.publish_version(session, valdoria, actor=actor, change_note=(
-            "Article 4(2): clarifies that uploads count as intangible transfers and exempts public-domain "
-            "technology and basic scientific research, following comments from universities."))
+        # Version 2 follows once the first comments are in (app/site/demo_world.py calls revise_flagship).
         seeded.append(valdoria)
 
     meridia = _seed_one(
@@ -326,4 +425,5 @@ def seed_consultations(session: Session, users: dict[str, Any]) -> list[Consulta
     )
     if ostrana is not None:
         seeded.append(ostrana)
+    seeded += seed_more_consultations(session, users)
     return seeded

@@ -27,7 +27,10 @@ from app.consultations.models import (
     Visibility,
 )
 from app.consultations.services import ConsultationDetails, SectionInput
-from app.core.forms import Form
+from app.core.forms import (
+    ActionForm,  # noqa: F401 - imported from here by the views
+    Form,
+)
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -70,6 +73,29 @@ def zone(name: str | None) -> ZoneInfo:
 
 def to_local(value: datetime | None, tz: str | None) -> datetime | None:
     return value.astimezone(zone(tz)).replace(tzinfo=None) if value else None
+
+
+def obligation_groups(choices) -> list[tuple[tuple[str, str], list[tuple[str, str]]]]:
+    """Obligation choices in taxonomy order, grouped by operative paragraph: each
+    paragraph (a code without a dot, "OP3d") with its elements ("OP3d.transit")."""
+    groups: list[tuple[tuple[str, str], list[tuple[str, str]]]] = []
+    for value, label in choices:
+        if "." not in str(value) or not groups:
+            groups.append(((value, label), []))
+        else:
+            groups[-1][1].append((value, label))
+    return groups
+
+
+def initial_groups(choices) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Choices sorted by label, grouped by the label's first letter (accents aside)."""
+    import unicodedata
+
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for value, label in choices:
+        initial = unicodedata.normalize("NFKD", str(label))[:1].upper() or "?"
+        groups.setdefault(initial, []).append((value, label))
+    return list(groups.items())
 
 
 class CheckboxesField(SelectMultipleField):
@@ -160,7 +186,7 @@ class ReasonForm(Form):
 
 
 class InviteForm(Form):
-    email = StringField(_l("E-mail address of a registered user"), validators=[Optional(), Email(), Length(max=320)])
+    email = StringField(_l("E-mail address"), validators=[Optional(), Email(), Length(max=320)])
     organisation_id = SelectField(_l("Or an organisation"), coerce=int, default=0, validate_choice=False)
 
 
@@ -169,5 +195,3 @@ class AttachmentForm(Form):
     file = FileField(_l("File"))
 
 
-class ActionForm(Form):
-    """A button that changes something: CSRF protection only."""

@@ -18,9 +18,13 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 from app.consultations.models import SectionLevel
+from app.core.archives import UnsafeArchive, open_checked
 from app.core.errors import DomainError
 
 MAX_SECTIONS = 2000
+# A Word file is read within these bounds, checked before its XML is parsed.
+MAX_DOCX_EXPANDED = 16 * 1024 * 1024
+MAX_DOCX_PARAGRAPHS = 10_000
 _KEYWORDS = {
     "part": SectionLevel.PART, "partie": SectionLevel.PART, "parte": SectionLevel.PART,
     "title": SectionLevel.PART, "book": SectionLevel.PART,
@@ -143,7 +147,7 @@ def _escape_md(text: str) -> str:
 
 def _runs_to_markdown(paragraph) -> str:
     parts = []
-    for run in paragraph.runs:
+    for run in _runs_of(paragraph):
         text = _escape_md(run.text)
         if not text.strip():
             parts.append(text)
@@ -156,12 +160,52 @@ def _runs_to_markdown(paragraph) -> str:
     return "".join(parts).strip()
 
 
-def _heading_depth(paragraph) -> int | None:
-    name = (paragraph.style.name if paragraph.style is not None else "") or ""
+def _runs_of(paragraph):
+    """Its runs in order, those inside hyperlinks included (their text is kept)."""
+    for item in paragraph.iter_inner_content():
+        if hasattr(item, "bold"):
+            yield item
+        else:
+            yield from item.runs
+
+
+class _StyleNames:
+    """Paragraph style names, looked up once per style: python-docx scans every
+    style of the document on each ``paragraph.style``, which made a few thousand
+    paragraphs take minutes."""
+
+    def __init__(self) -> None:
+        self._names: dict[str | None, str] = {}
+
+    def __call__(self, paragraph) -> str:
+        style_id = paragraph._p.style  # the w:pStyle value, or None for the default style
+        if style_id not in self._names:
+            style = paragraph.style
+            self._names[style_id] = (style.name if style is not None else "") or ""
+        return self._names[style_id]
+
+
+def _heading_depth(name: str) -> int | None:
     match = re.match(r"Heading (\d)", name)
     if match:
         return min(int(match.group(1)), 4)
     return None
+
+
+def _table_to_markdown(table) -> list[str]:
+    """A Word table as a Markdown table (its first row as the header), so it stays
+    in the provision's text; cells keep their text, on one line each."""
+    rows = []
+    for row in table.rows:
+        rows.append([_escape_md(" ".join(cell.text.split())) for cell in row.cells])
+    rows = [row for row in rows if any(row)]
+    if not rows:
+        return []
+    width = max(len(row) for row in rows)
+    rows = [row + [""] * (width - len(row)) for row in rows]
+    lines = ["| " + " | ".join(cell or " " for cell in row) + " |" for row in rows]
+    lines.insert(1, "|" + "---|" * width)
+    return lines
 
 
 def docx_to_markdown(data: bytes) -> str:
@@ -170,21 +214,38 @@ def docx_to_markdown(data: bytes) -> str:
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
+        open_checked(data, max_expanded=MAX_DOCX_EXPANDED)
+    except UnsafeArchive:
+        raise DraftImportError(_l("This Word document is too large to import: it expands to more than %(mb)d MB "
+                               "or is built to expand without bound. Split it into several files or paste the "
+                               "text.", mb=MAX_DOCX_EXPANDED // (1024 * 1024)), field="file") from None
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise DraftImportError(_l("This file could not be read as a Word document (.docx). Save it as .docx "
+                               "(not .doc or .pdf) and try again."), field="file") from None
+    try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError):
         raise DraftImportError(_l("This file could not be read as a Word document (.docx). Save it as .docx "
                                "(not .doc or .pdf) and try again."), field="file") from None
     except Exception:  # noqa: BLE001 - python-docx raises many things on broken XML
         raise DraftImportError(_l("This Word document is damaged and could not be read."), field="file") from None
+    if len(document.element.body.xpath(".//w:p")) > MAX_DOCX_PARAGRAPHS:
+        raise DraftImportError(_l("This Word document has more than %(max)d paragraphs; split it into several "
+                               "files.", max=MAX_DOCX_PARAGRAPHS), field="file")
+    style_name = _StyleNames()
     lines: list[str] = []
     found_heading = False
-    for paragraph in document.paragraphs:
+    for paragraph in document.iter_inner_content():  # paragraphs and tables, in document order
+        if not hasattr(paragraph, "runs"):
+            lines += ["", *_table_to_markdown(paragraph), ""]
+            continue
         text = paragraph.text.strip()
         if not text:
             continue
-        if paragraph.style is not None and paragraph.style.name in ("Title", "Subtitle"):
+        style = style_name(paragraph)
+        if style in ("Title", "Subtitle"):
             continue  # the document's title is not a provision
-        depth = _heading_depth(paragraph)
+        depth = _heading_depth(style)
         if depth is None and _NUMBERED.match(text) and len(text) < 200:
             level, _number, _heading = split_heading(text)
             depth = _LEVEL_DEPTH[level]
@@ -192,7 +253,6 @@ def docx_to_markdown(data: bytes) -> str:
             found_heading = True
             lines += ["", "#" * depth + " " + " ".join(text.split()), ""]
             continue
-        style = (paragraph.style.name if paragraph.style is not None else "") or ""
         body = _runs_to_markdown(paragraph)
         if style.startswith("List Bullet"):
             lines.append(f"- {body}")

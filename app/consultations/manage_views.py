@@ -1,7 +1,12 @@
 """The authors' management area: /manage/consultations/...
 
 Every view: load or 404 → authorize → validate the form → one service →
-one commit → flash and redirect (or re-render with a 4xx and the errors).
+one commit → flash and redirect (or re-render with a 4xx and the errors), through
+app/core/handling.py.
+
+Over 400 lines: every page of one consultation's management area re-renders the same
+overview on a refusal (``_render_manage``); the comment export routes leave for
+app/comments (tests/unit/test_layers.py lists them).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from sqlalchemy import select
 from app.accounts.models import Organisation
 from app.accounts.policy import is_admin
 from app.comments import export
+from app.comments.export_xlsx import xlsx_response
 from app.comments.policy import can_export_comments, can_export_unpublished, can_reach_comment_exports
 from app.consultations import importers, queries, services, sharing
 from app.consultations.forms import (
@@ -33,8 +39,10 @@ from app.consultations.policy import can_author_in, can_edit_consultation, can_m
 from app.consultations.views import bp
 from app.core.authz import authorize, requires
 from app.core.db import db, utcnow
-from app.core.errors import DomainError
+from app.core.errors import DomainError, PermissionDenied
+from app.core.handling import INVALID_FORM, get_or_404, handle_form, or_404, refusal_status
 from app.core.sanitize import render_markdown
+from app.core.transactions import not_retried
 from app.geography.models import Country
 from app.geography.queries import all_regions, country_name, obligation_tree
 
@@ -42,21 +50,15 @@ BASE = "/manage/consultations"
 
 
 def _load(consultation_id: int) -> Consultation:
-    consultation = queries.load_consultation(db.session, consultation_id)
-    if consultation is None:
-        abort(404)
+    consultation = or_404(queries.load_consultation(db.session, consultation_id))
     authorize(can_edit_consultation, current_user, consultation, hide=True)
     return consultation
 
 
 def _load_child(model, consultation: Consultation, child_id: int):
-    child = db.session.get(model, child_id)
-    if child is None:
-        abort(404)
-    parent_id = child.version.consultation_id if isinstance(child, Section) else child.consultation_id
-    if parent_id != consultation.id:
-        abort(404)
-    return child
+    if model is Section:
+        return get_or_404(Section, child_id, check=lambda s: s.version.consultation_id == consultation.id)
+    return get_or_404(model, child_id, consultation_id=consultation.id)
 
 
 def _obligation_choices() -> list[tuple[str, str]]:
@@ -83,11 +85,6 @@ def _consultation_form(consultation: Consultation | None = None) -> Consultation
     return form
 
 
-def _fail(form, error: DomainError) -> int:
-    form.add_domain_error(error)
-    return error.status_code if error.status_code >= 400 else 400
-
-
 @bp.get(BASE)
 @requires(can_manage_consultations)
 def manage_consultations():
@@ -99,24 +96,23 @@ def manage_consultations():
 @requires(can_manage_consultations)
 def create_consultation():
     form = _consultation_form()
-    status = 200
-    if form.validate_on_submit():
-        if not can_author_in(current_user, form.country_code.data):
-            form.country_code.errors = [_("You can only create consultations for the States you are an author for.")]
-            status = 403
-        else:
-            try:
-                consultation = services.create_consultation(
-                    db.session, form.details(current_user.timezone, derive_regions=True), actor=current_user)
-            except DomainError as error:
-                status = _fail(form, error)
-            else:
-                db.session.commit()
-                flash(_("Consultation created. Now import or write the draft text."), "success")
-                return redirect(url_for("consultations.import_draft", consultation_id=consultation.id))
-    elif form.is_submitted():
-        status = 422
-    return render_template("consultations/manage/edit.html", form=form, consultation=None), status
+
+    def call():
+        _require_author_in(form)
+        return services.create_consultation(
+            db.session, form.details(current_user.timezone, derive_regions=True), actor=current_user)
+
+    return handle_form(
+        form, call, render=lambda status: (render_template("consultations/manage/edit.html", form=form,
+                                                           consultation=None), status),
+        success=_("Consultation created. Now import or write the draft text."),
+        redirect_to=lambda consultation: url_for("consultations.import_draft", consultation_id=consultation.id))
+
+
+def _require_author_in(form: ConsultationForm) -> None:
+    if not can_author_in(current_user, form.country_code.data):
+        raise PermissionDenied(_("You can only create consultations for the States you are an author for."),
+                               field="country_code")
 
 
 @bp.get(f"{BASE}/<int:consultation_id>")
@@ -146,25 +142,21 @@ def _render_manage(consultation: Consultation, status: int = 200, **forms):
 def edit_consultation(consultation_id: int):
     consultation = _load(consultation_id)
     form = _consultation_form(consultation)
-    status = 200
-    if form.validate_on_submit():
-        if not can_author_in(current_user, form.country_code.data):
-            form.country_code.errors = [_("You can only create consultations for the States you are an author for.")]
-            status = 403
-        else:
-            try:
-                services.update_consultation(db.session, consultation,
-                                             form.details(current_user.timezone, derive_regions=False),
-                                             actor=current_user)
-            except DomainError as error:
-                status = _fail(form, error)
-            else:
-                db.session.commit()
-                flash(_("Changes saved."), "success")
-                return redirect(url_for("consultations.manage_consultation", consultation_id=consultation.id))
-    elif form.is_submitted():
-        status = 422
-    return render_template("consultations/manage/edit.html", form=form, consultation=consultation), status
+
+    def call():
+        _require_author_in(form)
+        services.update_consultation(db.session, consultation, form.details(current_user.timezone,
+                                                                            derive_regions=False),
+                                     actor=current_user)
+
+    return handle_form(
+        form, call, render=lambda status: (render_template("consultations/manage/edit.html", form=form,
+                                                           consultation=consultation), status),
+        success=_("Changes saved."), redirect_to=_manage_url(consultation))
+
+
+def _manage_url(consultation: Consultation) -> str:
+    return url_for("consultations.manage_consultation", consultation_id=consultation.id)
 
 
 def _source_from(form: ImportForm) -> str:
@@ -190,6 +182,10 @@ def import_draft(consultation_id: int):
     form = ImportForm()
     status, preview = 200, None
     if form.validate_on_submit():
+        # Reading a document can take a while: it is done outside any transaction, so
+        # no lock (SQLite's write lock above all) is held meanwhile. The consultation
+        # and the reader are read again when the import writes.
+        db.session.rollback()
         try:
             parsed = importers.parse_markdown(_source_from(form))
             if form.step.data == "save":
@@ -199,7 +195,8 @@ def import_draft(consultation_id: int):
                 form.source.data = importers.sections_to_markdown(parsed)
                 form.step.data = "save"
         except DomainError as error:
-            status = _fail(form, error)
+            form.add_domain_error(error)
+            status = refusal_status(error)
             form.step.data = "preview"
         else:
             if preview is None:
@@ -207,7 +204,7 @@ def import_draft(consultation_id: int):
                 flash(_("The draft text was imported."), "success")
                 return redirect(url_for("consultations.manage_consultation", consultation_id=consultation.id))
     elif form.is_submitted():
-        status = 422
+        status = INVALID_FORM
     return render_template("consultations/manage/import.html", form=form, consultation=consultation,
                            preview=preview), status
 
@@ -225,18 +222,11 @@ def _section_form(section: Section | None = None) -> SectionForm:
 def add_section(consultation_id: int):
     consultation = _load(consultation_id)
     form = _section_form()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.add_section(db.session, consultation, form.data_for_service(), actor=current_user)
-        except DomainError as error:
-            status = _fail(form, error)
-        else:
-            db.session.commit()
-            flash(_("Section added."), "success")
-            return redirect(url_for("consultations.manage_consultation", consultation_id=consultation.id))
-    return render_template("consultations/manage/section.html", form=form, consultation=consultation,
-                           section=None), status
+    return handle_form(
+        form, lambda: services.add_section(db.session, consultation, form.data_for_service(), actor=current_user),
+        render=lambda status: (render_template("consultations/manage/section.html", form=form,
+                                               consultation=consultation, section=None), status),
+        success=_("Section added."), redirect_to=_manage_url(consultation))
 
 
 @bp.route(f"{BASE}/<int:consultation_id>/sections/<int:section_id>/edit", methods=["GET", "POST"])
@@ -245,39 +235,42 @@ def edit_section(consultation_id: int, section_id: int):
     consultation = _load(consultation_id)
     section = _load_child(Section, consultation, section_id)
     form = _section_form(section)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.update_section(db.session, section, form.data_for_service(), actor=current_user)
-        except DomainError as error:
-            status = _fail(form, error)
-        else:
-            db.session.commit()
-            flash(_("Section saved."), "success")
-            return redirect(url_for("consultations.manage_consultation", consultation_id=consultation.id))
-    return render_template("consultations/manage/section.html", form=form, consultation=consultation,
-                           section=section), status
+    return handle_form(
+        form, lambda: services.update_section(db.session, section, form.data_for_service(), actor=current_user),
+        render=lambda status: (render_template("consultations/manage/section.html", form=form,
+                                               consultation=consultation, section=section), status),
+        success=_("Section saved."), redirect_to=_manage_url(consultation))
 
 
 def _action(consultation: Consultation, call, success: str, form=None, form_key: str | None = None):
     """Run one service for a POST button, commit, flash; on refusal re-render the page."""
     form = form or ActionForm()
-    if form.validate_on_submit():
-        try:
-            call()
-        except DomainError as error:
-            status = _fail(form, error)
-        else:
-            db.session.commit()
-            flash(success, "success")
-            return redirect(url_for("consultations.manage_consultation", consultation_id=consultation.id))
-    else:
-        status = 422
-    if form_key is None:
-        for error in form.form_errors:
-            flash(error, "error")
-        return _render_manage(consultation, status)
-    return _render_manage(consultation, status, **{form_key: form})
+
+    def render(status: int):
+        if form_key is None:
+            for error in form.form_errors:
+                flash(error, "error")
+            return _render_manage(consultation, status)
+        return _render_manage(consultation, status, **{form_key: form})
+
+    return handle_form(form, call, render=render, success=success, redirect_to=_manage_url(consultation))
+
+
+def _deletable_section(consultation_id: int, section_id: int) -> tuple[Consultation, Section]:
+    consultation = _load(consultation_id)
+    section = _load_child(Section, consultation, section_id)
+    if section.version.is_published:
+        abort(404)  # a published version's sections cannot be deleted: nothing to confirm
+    return consultation, section
+
+
+@bp.get(f"{BASE}/<int:consultation_id>/sections/<int:section_id>/delete")
+@requires(can_manage_consultations)
+def confirm_delete_section(consultation_id: int, section_id: int):
+    """What deleting the section does, with the button that does it (no script needed)."""
+    consultation, section = _deletable_section(consultation_id, section_id)
+    return render_template("consultations/manage/confirm_delete_section.html", consultation=consultation,
+                           section=section, form=ActionForm())
 
 
 @bp.post(f"{BASE}/<int:consultation_id>/sections/<int:section_id>/delete")
@@ -299,14 +292,40 @@ def move_section(consultation_id: int, section_id: int):
                    _("Section moved."))
 
 
+def _render_publish(consultation: Consultation, form: PublishForm, status: int = 200):
+    version = consultation.working_version
+    if version is None:
+        abort(404)  # nothing in preparation: nothing to publish
+    return render_template("consultations/manage/confirm_publish.html", consultation=consultation,
+                           version=version, sections=queries.load_sections(db.session, version), form=form,
+                           status=consultation.effective_status()), status
+
+
+@bp.get(f"{BASE}/<int:consultation_id>/publish")
+@requires(can_manage_consultations)
+def confirm_publish_version(consultation_id: int):
+    """What publishing does, the change note and the button that publishes."""
+    return _render_publish(_load(consultation_id), PublishForm(formdata=None))
+
+
 @bp.post(f"{BASE}/<int:consultation_id>/publish")
 @requires(can_manage_consultations)
 def publish_version(consultation_id: int):
     consultation = _load(consultation_id)
     form = PublishForm()
-    return _action(consultation, lambda: services.publish_version(
-        db.session, consultation, change_note=form.change_note.data or "", actor=current_user),
-        _("The version is published and can no longer change."), form, "publish_form")
+
+    def render(status: int):
+        if status != INVALID_FORM and consultation.working_version is None:  # published meanwhile
+            for error in form.form_errors:
+                flash(error, "error")
+            return redirect(_manage_url(consultation))
+        return _render_publish(consultation, form, status)
+
+    return handle_form(
+        form, lambda: services.publish_version(db.session, consultation, change_note=form.change_note.data or "",
+                                               actor=current_user),
+        render=render, success=_("The version is published and can no longer change."),
+        redirect_to=_manage_url(consultation))
 
 
 @bp.post(f"{BASE}/<int:consultation_id>/revise")
@@ -340,11 +359,17 @@ def close_early(consultation_id: int):
 @bp.post(f"{BASE}/<int:consultation_id>/invitations")
 @requires(can_manage_consultations)
 def invite(consultation_id: int):
+    """The answer names what was typed, never an account: it reads the same
+    whether or not anyone is registered with the address."""
     consultation = _load(consultation_id)
     form = InviteForm()
-    return _action(consultation, lambda: sharing.invite(
-        db.session, consultation, email=form.email.data or "", organisation_id=form.organisation_id.data or None,
-        actor=current_user), _("Invitation added."), form, "invite_form")
+    return handle_form(
+        form, lambda: sharing.invite(db.session, consultation, email=form.email.data or "",
+                                     organisation_id=form.organisation_id.data or None, actor=current_user),
+        render=lambda status: _render_manage(consultation, status, invite_form=form),
+        success=lambda invitation: (_("Invitation sent to %(address)s.", address=invitation.email)
+                                    if invitation.email else _("Invitation added.")),
+        redirect_to=_manage_url(consultation))
 
 
 @bp.post(f"{BASE}/<int:consultation_id>/invitations/<int:invitation_id>/delete")
@@ -357,6 +382,7 @@ def remove_invitation(consultation_id: int, invitation_id: int):
 
 
 @bp.post(f"{BASE}/<int:consultation_id>/attachments")
+@not_retried  # the file is written to disk: a second attempt would find the upload already read
 @requires(can_manage_consultations)
 def upload_attachment(consultation_id: int):
     consultation = _load(consultation_id)
@@ -385,12 +411,11 @@ def delete_attachment(consultation_id: int, attachment_id: int):
 
 
 @bp.get(f"{BASE}/<int:consultation_id>/comments.csv")
+@bp.get(f"{BASE}/<int:consultation_id>/comments.xlsx", endpoint="export_comments_xlsx")
 @requires(can_reach_comment_exports)
 def export_comments(consultation_id: int):
     """Every comment of the consultation the reader may see, restricted ones included (audited)."""
-    consultation = db.session.get(Consultation, consultation_id)
-    if consultation is None:
-        abort(404)
+    consultation = get_or_404(Consultation, consultation_id)
     authorize(can_export_comments, current_user, consultation, hide=True)
     status = export.parse_status(request.args.get("status"))
     if status is None:
@@ -407,6 +432,12 @@ def export_comments(consultation_id: int):
         abort(404)
     filters = export.ExportFilter(status=status, statuses=statuses, consultation_id=consultation.id,
                                   version_id=version.id if version else None, version_number=number)
-    export.record_comment_export(db.session, consultation, filters, actor=current_user)
-    db.session.commit()
-    return export.csv_response(db.session, filters, consultation, utcnow().date())
+    # A page view reads in a deferred transaction; the audit entry is written in
+    # one that takes SQLite's write lock first, so concurrent downloads queue.
+    db.session.rollback()
+    with db.writing():
+        export.record_comment_export(db.session, consultation, filters, actor=current_user)
+        db.session.commit()
+    if request.path.endswith(".xlsx"):
+        return xlsx_response(db.sessionmaker, filters, consultation, utcnow().date())
+    return export.csv_response(db.sessionmaker, filters, consultation, utcnow().date())

@@ -257,8 +257,20 @@ class Attachment(Base):
         return self.title or self.original_filename
 
 
+# Exactly one of organisation, user and address (portable: no boolean arithmetic).
+ONE_INVITEE = ("(CASE WHEN organisation_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN user_id IS NULL THEN 0 ELSE 1 END)"
+               " + (CASE WHEN email IS NULL THEN 0 ELSE 1 END) = 1")
+
+
 class Invitation(Base):
-    """An organisation (all its active members) or a user invited to an invited-only consultation."""
+    """An organisation (all its active members), a user, or an e-mail address
+    invited to an invited-only consultation.
+
+    An address invitation holds the address lower-cased (accounts compare
+    addresses lower-cased) and applies to the account that has verified that
+    address, whenever it does so: an author can invite by address without
+    learning whether anyone is registered with it.
+    """
 
     __tablename__ = "invitation"
 
@@ -267,6 +279,7 @@ class Invitation(Base):
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -277,8 +290,16 @@ class Invitation(Base):
     __table_args__ = (
         UniqueConstraint("consultation_id", "organisation_id"),
         UniqueConstraint("consultation_id", "user_id"),
-        CheckConstraint("(organisation_id IS NULL) <> (user_id IS NULL)", name="one_invitee"),
+        UniqueConstraint("consultation_id", "email"),
+        CheckConstraint(ONE_INVITEE, name="one_invitee"),
     )
+
+    @property
+    def label(self) -> str:
+        """What the author's list shows: the organisation's name or the address."""
+        if self.organisation is not None:
+            return self.organisation.name
+        return self.email or (self.user.email if self.user is not None else "")
 
 
 Index("ix_consultation_status_closes_at", Consultation.status, Consultation.closes_at)

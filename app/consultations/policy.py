@@ -27,12 +27,23 @@ def moderates(user: Any, consultation: Any) -> bool:
         user, Role.MODERATOR, Scope.CONSULTATION, str(consultation.id))
 
 
+def verified_address(user: Any) -> str | None:
+    """The address an invitation by e-mail must name to invite this user: only
+    a verified one, so registering someone else's address gains nothing."""
+    if not is_signed_in(user) or getattr(user, "email_verified_at", None) is None:
+        return None
+    return (user.email or "").lower() or None
+
+
 def is_invited(user: Any, consultation: Any) -> bool:
     if not is_signed_in(user):
         return False
     organisations = {m.organisation_id for m in getattr(user, "memberships", []) or [] if m.is_active}
+    address = verified_address(user)
     for invitation in consultation.invitations:
         if invitation.user_id == user.id or invitation.organisation_id in organisations:
+            return True
+        if address is not None and invitation.email == address:
             return True
     return False
 

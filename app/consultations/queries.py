@@ -23,30 +23,12 @@ from app.consultations.models import (
     Status,
     Visibility,
 )
+from app.consultations.policy import verified_address
 from app.core.db import utcnow
+from app.core.pagination import Page
 
 PER_PAGE = 20
 CLOSING_SOON = timedelta(days=14)
-
-
-@dataclass
-class Page:
-    items: list[Any]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
 
 
 @dataclass
@@ -59,6 +41,7 @@ class Filters:
     instrument: str = ""
     closing_soon: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+    updated_since: datetime | None = None  # the read API's sync filter
 
     @property
     def active(self) -> bool:
@@ -92,8 +75,11 @@ def visible_condition(user: Any):
     if getattr(user, "is_authenticated", False):
         organisations = select(Membership.organisation_id).where(
             Membership.user_id == user.id, Membership.status == Membership.ACTIVE)
-        allowed.append(Consultation.id.in_(select(Invitation.consultation_id).where(
-            or_(Invitation.user_id == user.id, Invitation.organisation_id.in_(organisations)))))
+        invitee = [Invitation.user_id == user.id, Invitation.organisation_id.in_(organisations)]
+        address = verified_address(user)
+        if address is not None:
+            invitee.append(Invitation.email == address)
+        allowed.append(Consultation.id.in_(select(Invitation.consultation_id).where(or_(*invitee))))
         moderated = [g.scope_key for g in user.grants
                      if g.role == Role.MODERATOR and g.scope_type == Scope.CONSULTATION]
         if moderated:
@@ -111,6 +97,8 @@ def list_consultations(session: Session, user: Any, filters: Filters, *, page: i
         conditions += [status_condition(Status.OPEN, now), Consultation.closes_at <= now + CLOSING_SOON]
     if filters.country:
         conditions.append(Consultation.country_code == filters.country)
+    if filters.updated_since is not None:
+        conditions.append(Consultation.updated_at >= filters.updated_since)
     if filters.instrument:
         conditions.append(Consultation.instrument_type == filters.instrument)
     if filters.region:

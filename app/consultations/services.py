@@ -2,6 +2,9 @@
 
 Every function flushes and never commits; callers (views, CLI, worker,
 tests) commit once. Lifecycle changes write an audit entry.
+
+Over 400 lines: versions and sections share the rule that a published version never
+changes; keeping them with the consultation keeps that rule in one place.
 """
 
 from __future__ import annotations

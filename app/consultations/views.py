@@ -11,11 +11,20 @@ from sqlalchemy import select
 
 from app.consultations import queries
 from app.consultations.diff import compare_sections
-from app.consultations.forms import INSTRUMENT_LABELS, LEVEL_LABELS, STATUS_LABELS, WEAPON_LABELS
+from app.consultations.forms import (
+    INSTRUMENT_LABELS,
+    LEVEL_LABELS,
+    STATUS_LABELS,
+    WEAPON_LABELS,
+    initial_groups,
+    obligation_groups,
+)
+from app.consultations.loading import load_visible
 from app.consultations.models import Attachment, Consultation, Status
-from app.consultations.policy import can_edit_consultation, can_manage_consultations, can_view_consultation
-from app.core.authz import authorize, public
+from app.consultations.policy import can_edit_consultation, can_manage_consultations
+from app.core.authz import public
 from app.core.db import db
+from app.core.handling import or_404
 from app.geography.queries import all_regions, country_name, obligation_tree
 
 bp = Blueprint("consultations", __name__)
@@ -32,21 +41,12 @@ def _template_globals(state) -> None:
         STATUS_LABELS=STATUS_LABELS, can_edit_consultation=can_edit_consultation,
         can_manage_consultations=can_manage_consultations,
     )
+    state.app.jinja_env.filters.update(obligation_groups=obligation_groups, initial_groups=initial_groups)
 
 
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 9 else None
-
-
-def load_visible(consultation_id: int, *, whole: bool = True) -> Consultation:
-    """The consultation, or 404 for whoever may not see it (its existence stays secret).
-    ``whole=False`` for the pages under it (see ``queries.load_consultation``)."""
-    consultation = queries.load_consultation(db.session, consultation_id, whole=whole)
-    if consultation is None:
-        abort(404)
-    authorize(can_view_consultation, current_user, consultation, hide=True)
-    return consultation
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 9 else None
 
 
 def _filters() -> queries.Filters:
@@ -67,7 +67,7 @@ def list_consultations():
     filters = _filters()
     page = queries.list_consultations(db.session, current_user, filters, page=_int_arg("page") or 1)
     countries = db.session.scalars(
-        select(Consultation.country_code).where(Consultation.status != Status.DRAFT).distinct()).all()
+        select(Consultation.country_code).where(queries.visible_condition(current_user)).distinct()).all()
     return render_template(
         "consultations/list.html", page=page, filters=filters, statuses=STATUS_FILTERS,
         countries=sorted(((c, country_name(c)) for c in countries), key=lambda item: item[1].casefold()),
@@ -105,9 +105,7 @@ def show_section(consultation_id: int, anchor: str):
     consultation = load_visible(consultation_id, whole=False)
     version = _reader_version(consultation)
     sections = queries.load_sections(db.session, version, obligations=False)
-    index = next((i for i, s in enumerate(sections) if s.anchor == anchor), None)
-    if index is None:
-        abort(404)
+    index = or_404(next((i for i, s in enumerate(sections) if s.anchor == anchor), None))
     return render_template(
         "consultations/section.html", consultation=consultation, version=version, section=sections[index],
         previous=sections[index - 1] if index > 0 else None,

@@ -4,6 +4,13 @@ Each entry stores the hash of the previous one; ``verify_chain`` walks the
 log and reports the first broken link. On PostgreSQL appends are serialised
 with a transaction-level advisory lock so concurrent writers never fork the
 chain; SQLite serialises writers by itself.
+
+A chain alone cannot show that entries were cut from its end: what is left
+still links up. So every append also moves the head (``audit_head``: id and
+hash of the newest entry) in the same transaction, and ``verify_chain``
+checks that the chain ends where the head says. An operator who records the
+printed head elsewhere can check against it later (``expected_head``), which
+also catches an attacker who rewrote both the entries and the head.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.core.db import utcnow
-from app.core.models import AuditEntry
+from app.core.models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
 _LOCK_KEY = 1540_0001
@@ -57,7 +64,13 @@ def record(
     """Append one entry. Call inside the transaction of the change it records."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
-    last = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    head = session.scalar(select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True))
+    if head is None:  # the first entry ever
+        last = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    else:
+        # Chaining from the head, not from the last row: an entry appended
+        # after the tail was cut links to a hash that is gone, so the cut shows.
+        last = head.hash
     if target is not None:
         target_type = target_type or type(target).__name__
         target_id = target_id if target_id is not None else getattr(target, "id", None)
@@ -75,7 +88,37 @@ def record(
     entry.hash = entry_hash(entry)
     session.add(entry)
     session.flush()
+    if head is None:
+        head = AuditHead(id=1, entry_id=entry.id, hash=entry.hash)
+        session.add(head)
+    else:
+        head.entry_id, head.hash = entry.id, entry.hash
+    head.updated_at = utcnow()
+    session.flush()
     return entry
+
+
+def adopt_last_entry_as_head(session: Session) -> None:
+    """For bulk loaders that insert chained entries without ``record``
+    (the bench data generator): the newest entry becomes the head."""
+    last = session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1))
+    if last is None:
+        return
+    head = session.get(AuditHead, 1)
+    if head is None:
+        session.add(AuditHead(id=1, entry_id=last.id, hash=last.hash))
+    else:
+        head.entry_id, head.hash, head.updated_at = last.id, last.hash, utcnow()
+    session.flush()
+
+
+def parse_head(value: str) -> tuple[int, str]:
+    """``"ID:HASH"`` as printed by ``flask audit verify``; ValueError otherwise."""
+    entry_id, sep, digest = (value or "").strip().partition(":")
+    digest = digest.lower()
+    if not sep or not entry_id.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ValueError("expected ID:HASH, e.g. 42:3f5a... (64 hexadecimal digits)")
+    return int(entry_id), digest
 
 
 @dataclass
@@ -83,28 +126,60 @@ class ChainReport:
     checked: int
     broken_at: int | None = None
     problem: str | None = None
+    # The newest entry of the verified chain: the value to record elsewhere.
+    head_id: int | None = None
+    head_hash: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.broken_at is None
 
+    @property
+    def head(self) -> str | None:
+        return f"{self.head_id}:{self.head_hash}" if self.head_id is not None else None
 
-def verify_chain(session: Session, batch: int = 1000) -> ChainReport:
+
+def verify_chain(session: Session, batch: int = 1000, *,
+                 expected_head: tuple[int, str] | None = None) -> ChainReport:
+    """Walk the chain; then check it ends at the stored head and, if given,
+    holds ``expected_head`` (an earlier recorded head: the chain may have grown since)."""
     previous = GENESIS
     checked = 0
     last_id = 0
+    seen_expected: str | None = None
     while True:
         rows = session.scalars(
             select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
         ).all()
         if not rows:
-            return ChainReport(checked)
+            break
         for entry in rows:
             if entry.prev_hash != previous:
                 return ChainReport(checked, entry.id, "previous-hash link does not match")
             if entry_hash(entry) != entry.hash:
                 return ChainReport(checked, entry.id, "entry content does not match its hash")
+            if expected_head is not None and entry.id == expected_head[0]:
+                seen_expected = entry.hash
             previous = entry.hash
             checked += 1
             last_id = entry.id
         session.expunge_all()
+
+    tail_id, tail_hash = (last_id, previous) if checked else (None, None)
+    report = ChainReport(checked, head_id=tail_id, head_hash=tail_hash)
+    head = session.scalar(select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True))
+    if head is None:
+        if checked:
+            report.broken_at, report.problem = last_id, "the audit head is missing"
+    elif (head.entry_id, head.hash) != (tail_id, tail_hash):
+        report.broken_at = head.entry_id
+        report.problem = (f"the chain ends at entry {tail_id or 0} but the audit head records entry "
+                          f"{head.entry_id}: entries at the end were removed or replaced")
+    if report.ok and expected_head is not None:
+        if seen_expected is None:
+            report.broken_at = expected_head[0]
+            report.problem = "the recorded head entry is not in the chain: entries at the end were removed"
+        elif seen_expected != expected_head[1]:
+            report.broken_at = expected_head[0]
+            report.problem = "the recorded head entry has another hash now: the chain was rewritten"
+    return report

@@ -4,20 +4,34 @@ the content they show changes.
 What a visitor sees of a discussion depends only on the comments, the people
 and organisations named in them and the moderation state, never on who asks.
 Those rendered windows are kept (per process in memory, or in Redis shared by
-every process) under a key that holds the **content revision**: a random
-token in the ``content_revision`` table that every transaction changing such
-content replaces, in the same transaction, just before it commits. A reader
-reads the token first, then the content, so a window is never filed under a
-token older than its data, and a hidden comment disappears for everyone on
-the next request, on every host.
+every process) under a key that holds the **content tokens** of the scopes
+the window shows: one random token per consultation (``consultation:<id>``)
+and one for the whole site (``site``: what every page shows, such as reason
+labels), rows of the ``content_token`` table. A transaction that changes such
+content replaces the tokens of the scopes it touched, in the same
+transaction, as the last thing before it commits. A reader reads the tokens
+first, then the content, so a window is never filed under a token older than
+its data, and a hidden comment disappears for everyone on the next request,
+on every host. A support on one consultation leaves every other
+consultation's windows kept, and writers on different consultations never
+wait for each other on a token.
 
-Domains declare what their discussions show with ``track(Model)`` (any row
-change counts) or ``track(Model, "name", ...)`` (only those attributes);
-ORM flushes and bulk ``update()`` / ``delete()`` / ``insert()`` statements on
-those tables are both seen. Signed-in readers are never served a kept page:
-theirs carry their own actions, supports and flags. ``remember`` keeps plain
-figures derived from the same content for any reader (the review queue's
-counts per moderator scope, the public moderation figures).
+Domains declare what their discussions show with ``track(Model, scopes=...)``
+(any row change counts) or ``track(Model, "name", ..., scopes=...)`` (only
+those attributes); ``scopes(session, obj)`` names the scopes the row is shown
+in: scope names, or a ``select()`` of consultation ids evaluated at commit
+(a person's name is shown in every consultation they wrote in). ORM flushes
+and bulk ``update()`` / ``delete()`` / ``insert()`` statements on those
+tables are both seen; a bulk statement names its scopes with the execution
+option ``content_scopes``, or it counts for the whole site. Signed-in readers
+are never served a kept page: theirs carry their own actions, supports and
+flags. ``remember`` keeps plain figures derived from the same content for any
+reader (the review queue's counts per moderator scope, the public moderation
+figures).
+
+The tokens are the last rows a writing transaction locks (see the lock order
+in app/core/transactions.py); they are written only when the outermost
+transaction commits, never when a savepoint is released.
 """
 
 from __future__ import annotations
@@ -27,7 +41,7 @@ import json
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -35,47 +49,70 @@ from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import get_timezone
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import event, select, update
+from sqlalchemy import Select, event, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import attributes as orm_attributes
 
 from app.core.db import db, utcnow
 from app.core.i18n import viewer_locale
-from app.core.models import ContentRevision
+from app.core.models import ContentToken
 
-DISCUSSION = "discussion"
-CONTENT_CHANGED = "agora_content_changed"  # session.info: this transaction changed tracked content
+SITE = "site"
+CONSULTATIONS = "consultation:*"  # every consultation's token (the review queue of a global moderator)
+CONTENT_CHANGED = "agora_content_changed"  # session.info: the scopes this transaction changed
 _ANY = None
-_TRACKED: dict[type, frozenset[str] | None] = {}
+Scopes = Callable[[Session, Any], "Iterable[str] | Select"]
+_TRACKED: dict[type, tuple[frozenset[str] | None, Scopes]] = {}
 _TRACKED_TABLES: set[str] = set()
 
 
-def track(model: type, *attributes: str) -> None:
+def consultation_scope(consultation_id: Any) -> str:
+    return f"consultation:{consultation_id}" if consultation_id is not None else SITE
+
+
+def _whole_site(_session: Session, _obj: Any) -> list[str]:
+    return [SITE]
+
+
+def track(model: type, *attributes: str, scopes: Scopes = _whole_site) -> None:
     """Changes to ``model`` (or only to these attributes of it) change what
-    discussions show."""
-    _TRACKED[model] = frozenset(attributes) if attributes else _ANY
+    discussions show, in the scopes ``scopes(session, row)`` names."""
+    _TRACKED[model] = (frozenset(attributes) if attributes else _ANY, scopes)
     _TRACKED_TABLES.add(model.__table__.name)
 
 
-def _tracked_change(obj: Any, *, dirty: bool) -> bool:
-    for model, names in _TRACKED.items():
+def _tracked_scopes(obj: Any, *, dirty: bool) -> Scopes | None:
+    for model, (names, scopes) in _TRACKED.items():
         if not isinstance(obj, model):
             continue
         if not dirty:
-            return names is _ANY
+            return scopes if names is _ANY else None
         state = orm_attributes.instance_state(obj)
         watched = state.mapper.column_attrs.keys() if names is _ANY else names
-        return any(state.attrs[name].history.has_changes() for name in watched)
-    return False
+        return scopes if any(state.attrs[name].history.has_changes() for name in watched) else None
+    return None
+
+
+def _changed(session: Session) -> dict[str, Any]:
+    return session.info.setdefault(CONTENT_CHANGED, {"scopes": set(), "queries": []})
+
+
+def note_changed(session: Session, scopes: Iterable[str] | Select) -> None:
+    """This transaction changed what ``scopes`` show (names, or a select of consultation ids)."""
+    changed = _changed(session)
+    if isinstance(scopes, Select):
+        changed["queries"].append(scopes)
+    else:
+        changed["scopes"].update(scopes)
 
 
 @event.listens_for(Session, "before_flush")
 def _note_flush(session: Session, _context: Any, _instances: Any) -> None:
-    if session.info.get(CONTENT_CHANGED):
-        return
-    if any(_tracked_change(o, dirty=False) for o in (*session.new, *session.deleted)) or any(
-            _tracked_change(o, dirty=True) for o in session.dirty):
-        session.info[CONTENT_CHANGED] = True
+    for obj, dirty in [*((o, False) for o in (*session.new, *session.deleted)),
+                       *((o, True) for o in session.dirty)]:
+        scopes = _tracked_scopes(obj, dirty=dirty)
+        if scopes is not None:
+            note_changed(session, scopes(session, obj))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -83,26 +120,59 @@ def _note_statement(state: Any) -> None:
     if state.is_update or state.is_delete or state.is_insert:
         table = getattr(state.statement, "table", None)
         if getattr(table, "name", None) in _TRACKED_TABLES:
-            state.session.info[CONTENT_CHANGED] = True
+            note_changed(state.session, state.execution_options.get("content_scopes") or (SITE,))
 
 
 @event.listens_for(Session, "before_commit")
-def _renew_token(session: Session) -> None:
-    """The last write of a transaction that changed tracked content: taking the
-    revision row's lock last keeps concurrent writers from deadlocking on it."""
+def _renew_tokens(session: Session) -> None:
+    """The last writes of a transaction that changed tracked content, in scope
+    order: releasing a savepoint (also a "commit") takes no lock here."""
+    if session.in_nested_transaction():
+        return
     session.flush()
-    if session.info.pop(CONTENT_CHANGED, False):
-        session.execute(update(ContentRevision).where(ContentRevision.name == DISCUSSION)
-                        .values(token=uuid.uuid4().hex, changed_at=utcnow()))
+    changed = session.info.pop(CONTENT_CHANGED, None)
+    if not changed:
+        return
+    scopes = set(changed["scopes"])
+    for query in changed["queries"]:
+        scopes.update(consultation_scope(cid) for cid in session.scalars(query))
+    for scope in sorted(scopes):
+        _renew(session, scope)
+
+
+def _renew(session: Session, scope: str) -> None:
+    values = {"scope": scope, "token": uuid.uuid4().hex, "changed_at": utcnow()}
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(ContentToken).values(**values)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=[ContentToken.scope],
+        set_={"token": statement.excluded.token, "changed_at": statement.excluded.changed_at}))
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _forget(session: Session, _previous: Any) -> None:
-    session.info.pop(CONTENT_CHANGED, None)
+def _forget(session: Session, previous: Any) -> None:
+    # A savepoint rolled back may have followed changes that stay: keep what was noted.
+    if not previous.nested:
+        session.info.pop(CONTENT_CHANGED, None)
 
 
-def content_token(session: Session) -> str | None:
-    return session.scalar(select(ContentRevision.token).where(ContentRevision.name == DISCUSSION))
+def content_tokens(session: Session, scopes: Iterable[str]) -> list[tuple[str, str]]:
+    """(scope, token) of ``scopes`` that have a token (a scope never changed has none),
+    ``CONSULTATIONS`` standing for every consultation."""
+    names = sorted(set(scopes))
+    condition = ContentToken.scope.in_([n for n in names if n != CONSULTATIONS])
+    if CONSULTATIONS in names:
+        condition = condition | ContentToken.scope.like("consultation:%")
+    return [tuple(row) for row in session.execute(
+        select(ContentToken.scope, ContentToken.token).where(condition).order_by(ContentToken.scope))]
+
+
+def content_token(session: Session, scope: str = SITE) -> str | None:
+    return session.scalar(select(ContentToken.token).where(ContentToken.scope == scope))
 
 
 # --- storage ---------------------------------------------------------------------------
@@ -123,6 +193,13 @@ class MemoryStore:
                 return None
             self._entries.move_to_end(key)
             return entry[0]
+
+    def get_many(self, keys: list[str]) -> list[Any]:
+        return [self.get(key) for key in keys]
+
+    def set_many(self, values: dict[str, Any]) -> None:
+        for key, value in values.items():
+            self.set(key, value, 2 * len(json.dumps(value)) + 200)
 
     def set(self, key: str, value: Any, size: int) -> None:
         if size > self.max_bytes:
@@ -160,6 +237,26 @@ class RedisStore:
             return None
         return json.loads(raw) if raw else None
 
+    def get_many(self, keys: list[str]) -> list[Any]:
+        """One round trip for many keys (a page's comment fragments)."""
+        if not keys:
+            return []
+        try:
+            raws = self.client.mget(keys)
+        except Exception:  # noqa: BLE001
+            current_app.logger.warning("page cache: Redis unavailable", exc_info=True)
+            return [None] * len(keys)
+        return [json.loads(raw) if raw else None for raw in raws]
+
+    def set_many(self, values: dict[str, Any]) -> None:
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            for key, value in values.items():
+                pipe.setex(key, self.seconds, json.dumps(value))
+            pipe.execute()
+        except Exception:  # noqa: BLE001
+            current_app.logger.warning("page cache: Redis unavailable", exc_info=True)
+
     def set(self, key: str, value: Any, size: int) -> None:
         try:
             self.client.setex(key, self.seconds, json.dumps(value))
@@ -179,12 +276,15 @@ class PageCache:
         self.store = store
         self.build = build
         self.hits = self.misses = 0
+        # Comment fragments (app.comments.presenter): served kept, and rendered.
+        self.fragment_hits = self.fragment_renders = 0
 
-    def for_visitors(self, parts: tuple, produce: Callable[[], dict]) -> dict:
+    def for_visitors(self, parts: tuple, produce: Callable[[], dict], *, scopes: Iterable[str]) -> dict:
         """``produce()`` (a JSON-able dict whose ``html`` is rendered template
         output; ``keep: False`` in it says not to keep this one), or the copy
         kept for the same parts, page address, language, time zone and content
-        revision. Only for visitors (not signed in); ``html`` comes back as Markup."""
+        tokens of ``scopes`` (and of the site). Only for visitors (not signed
+        in); ``html`` comes back as Markup."""
         def rendered() -> dict:
             value = produce()
             return {**value, "html": str(value["html"])}
@@ -194,23 +294,24 @@ class PageCache:
         else:
             value = self._kept(["page", viewer_locale(), str(get_timezone()), request.path,
                                 sorted(request.args.items(multi=True)), *parts],
-                               rendered, keep=lambda v: v.get("keep", True))
+                               rendered, scopes, keep=lambda v: v.get("keep", True))
         return {**value, "html": Markup(value["html"])}  # noqa: S704 - our own templates' output
 
-    def remember(self, parts: tuple, produce: Callable[[], Any]) -> Any:
+    def remember(self, parts: tuple, produce: Callable[[], Any], *, scopes: Iterable[str]) -> Any:
         """``produce()``, or the value kept for ``parts`` under the current content
-        revision: for figures derived only from tracked content (the review
-        queue's counts), whoever reads them. ``parts`` must name everything else
-        the value depends on (the reader's scope, the filters). JSON-able values."""
+        tokens of ``scopes``: for figures derived only from tracked content (the
+        review queue's counts), whoever reads them. ``parts`` must name everything
+        else the value depends on (the reader's scope, the filters). JSON-able values."""
         if self.store is None:
             return produce()
-        return self._kept(["value", *parts], produce)
+        return self._kept(["value", *parts], produce, scopes)
 
-    def _kept(self, parts: list, produce: Callable[[], Any], keep: Callable[[Any], bool] = lambda _v: True) -> Any:
-        token = self._token() if self._reading() else None
-        if token is None:
+    def _kept(self, parts: list, produce: Callable[[], Any], scopes: Iterable[str],
+              keep: Callable[[Any], bool] = lambda _v: True) -> Any:
+        if not self._reading():
             return produce()
-        raw = json.dumps([self.build, token, *parts], default=str)
+        tokens = self._tokens((SITE, *scopes))
+        raw = json.dumps([self.build, tokens, *parts], default=str)
         key = "agora:page:" + hashlib.sha256(raw.encode()).hexdigest()
         entry = self.store.get(key)
         if entry is not None:
@@ -223,17 +324,27 @@ class PageCache:
             self.store.set(key, {"value": value}, 2 * len(encoded) + 200)
         return value
 
+    def reading(self) -> bool:
+        """Kept copies may be read and filed now (a reading request that changed nothing)."""
+        return self._reading()
+
+    def tokens(self, scopes: tuple[str, ...]) -> list[tuple[str, str]]:
+        """The content tokens of ``scopes``, read once per request."""
+        return self._tokens(scopes)
+
     @staticmethod
     def _reading() -> bool:
         return (has_request_context() and request.method in ("GET", "HEAD")
                 and not db.session.info.get(CONTENT_CHANGED))
 
     @staticmethod
-    def _token() -> str | None:
-        """Read once per request: a reading request changes nothing."""
-        if "content_token" not in g:
-            g.content_token = content_token(db.session)
-        return g.content_token
+    def _tokens(scopes: tuple[str, ...]) -> list[tuple[str, str]]:
+        """Read once per request and set of scopes: a reading request changes nothing."""
+        known = g.setdefault("content_tokens", {})
+        key = tuple(sorted(set(scopes)))
+        if key not in known:
+            known[key] = content_tokens(db.session, key)
+        return known[key]
 
     def clear(self) -> None:
         if self.store is not None:

@@ -112,7 +112,7 @@ class Database:
     """
 
     def init_app(self, app: Flask) -> None:
-        engine = make_engine(app.config["DATABASE_URL"], app.config.get("DATABASE_ECHO", False))
+        engine = make_engine(app.config["DATABASE_URL"], app.config["DATABASE_ECHO"])
         app.extensions["agora_db"] = _State(engine)
         app.teardown_appcontext(self._close_session)
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from app.core.outage import is_database_unavailable
 
 
 class DomainError(Exception):
@@ -46,6 +48,7 @@ ERROR_TITLES = {
     413: _l("The upload is too large"),
     429: _l("Too many attempts"),
     500: _l("Something went wrong on our side"),
+    503: _l("The service is briefly unavailable"),
 }
 
 ERROR_HINTS = {
@@ -58,7 +61,11 @@ ERROR_HINTS = {
     413: _l("Choose a smaller file and try again."),
     429: _l("For your protection, this action is paused for a while."),
     500: _l("The error has been recorded. Please try again in a few minutes."),
+    503: _l("Nothing you sent was lost. Please try again shortly."),
 }
+
+# Seconds a client is told to wait when the database cannot be reached.
+UNAVAILABLE_RETRY_AFTER = 30
 
 
 def _forget_failed_transaction() -> None:
@@ -76,15 +83,18 @@ def _render(status: int, detail: Any = None, retry_after: int | None = None):
         _forget_failed_transaction()
     if request.path.startswith("/api/"):
         return jsonify(error=str(ERROR_TITLES.get(status, status)), status=status), status
-    body = render_template(
+    response = (_render_page(status, detail, retry_after), status)
+    return response
+
+
+def _render_page(status: int, detail: Any = None, retry_after: int | None = None) -> str:
+    return render_template(
         "errors/error.html",
         status=status,
         title=ERROR_TITLES.get(status, ERROR_TITLES[500]),
         hint=detail or ERROR_HINTS.get(status, ""),
         retry_minutes=(max(1, -(-retry_after // 60)) if retry_after else None),
     )
-    response = (body, status)
-    return response
 
 
 def _retry_after(exc: HTTPException) -> int | None:
@@ -96,6 +106,22 @@ def _retry_after(exc: HTTPException) -> int | None:
         return int(value) if value is not None else None
     except (TypeError, ValueError):
         return None
+
+
+def database_unavailable(exc: Exception):
+    """503 with Retry-After, rendered without a single query: the signed-in
+    user is forgotten for this response (the user loader answers "nobody"
+    once ``g.database_unavailable`` is set), so the page cannot look them up."""
+    g.database_unavailable = True
+    g.pop("_login_user", None)  # Flask-Login's per-request user; reloaded as anonymous
+    current_app.logger.warning("database unavailable on %s %s: %s", request.method, request.path,
+                               " ".join(str(getattr(exc, "orig", None) or exc).split())[:200])
+    retry = UNAVAILABLE_RETRY_AFTER
+    if request.path.startswith("/api/"):
+        body, code = jsonify(error=str(ERROR_TITLES[503]), status=503), 503
+    else:
+        body, code = _render_page(503, retry_after=retry), 503
+    return body, code, {"Retry-After": str(retry)}
 
 
 def init_app(app: Flask) -> None:
@@ -127,5 +153,7 @@ def init_app(app: Flask) -> None:
     def unhandled(exc: Exception):
         if isinstance(exc, HTTPException):
             return http_error(exc)
+        if is_database_unavailable(exc):
+            return database_unavailable(exc)
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return _render(500)

@@ -1,8 +1,24 @@
-"""Shared form pieces."""
+"""Shared form pieces.
+
+Every form derives from ``Form``, whose fields get the same treatment of raw
+input: white space around text is dropped; in single-line fields (titles,
+names, e-mail addresses, links) line breaks of any kind become spaces, so a
+title can never cut an e-mail subject in two, and a NUL character is refused;
+in multi-line text NUL characters are dropped (PostgreSQL cannot store them
+and no reader can see them)."""
 
 from __future__ import annotations
 
+import re
+
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.validators import ValidationError
+
+SINGLE_LINE_FIELDS = frozenset({"StringField", "EmailField", "URLField", "SearchField", "TelField"})
+MULTI_LINE_FIELDS = frozenset({"TextAreaField"})
+# CR, LF and every other character Unicode treats as ending a line.
+_LINE_BREAKS = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 class Form(FlaskForm):
@@ -11,10 +27,17 @@ class Form(FlaskForm):
     class Meta:
         def bind_field(self, form, unbound_field, options):
             filters = list(unbound_field.kwargs.get("filters", []))
-            text_fields = {"StringField", "TextAreaField", "EmailField", "URLField", "SearchField"}
-            if unbound_field.field_class.__name__ in text_fields:
+            kind = unbound_field.field_class.__name__
+            if kind in SINGLE_LINE_FIELDS:
+                filters.append(one_line)
+            elif kind in MULTI_LINE_FIELDS:
+                filters.append(without_nul)
+            if kind in SINGLE_LINE_FIELDS | MULTI_LINE_FIELDS:
                 filters.append(_strip)
-            return unbound_field.bind(form=form, filters=filters, **options)
+            field = unbound_field.bind(form=form, filters=filters, **options)
+            if kind in SINGLE_LINE_FIELDS:
+                field.validators = [refuse_nul, *field.validators]
+            return field
 
     def add_domain_error(self, error) -> None:
         """Put a DomainError's message on its field, or on the form."""
@@ -27,3 +50,28 @@ class Form(FlaskForm):
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def one_line(value):
+    """Line breaks become single spaces."""
+    return _LINE_BREAKS.sub(" ", value) if isinstance(value, str) else value
+
+
+def without_nul(value):
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+def refuse_nul(_form, field) -> None:
+    if isinstance(field.data, str) and "\x00" in field.data:
+        raise ValidationError(_l("This field cannot contain a NUL character."))
+
+
+class ActionForm(Form):
+    """A button that changes something: CSRF protection only."""
+
+
+def to_int(value) -> int | None:
+    """An id from a form or query value, or None when it is not one (see ``parse_id``)."""
+    from app.core.urls import parse_id
+
+    return parse_id(str(value or ""))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, tzinfo
 from functools import lru_cache
 from typing import Any
@@ -93,28 +95,61 @@ def _viewer_zone() -> tzinfo | None:
     return getattr(state, "babel_tzinfo", None) or get_timezone()
 
 
+DATE_STYLES = ("short", "medium", "long", "full")
+
+
 @lru_cache(maxsize=16_384)
-def _when_medium(value: datetime, locale: str, zone: tzinfo) -> str:
-    pattern = Locale.parse(locale).datetime_formats["medium"]
-    moment = str(pattern).replace("'", "").format(
+def _when(value: datetime, style: str, locale: str, zone: tzinfo) -> str:
+    pattern = Locale.parse(locale).datetime_formats["long" if style == "full" else style]
+    return str(pattern).replace("'", "").format(
         babel_format_time(value, "short", tzinfo=zone, locale=locale),
-        babel_format_date(value.astimezone(zone), "medium", locale=locale))
-    return f"{moment} {babel_format_datetime(value, 'zzz', tzinfo=zone, locale=locale)}"
+        babel_format_date(value.astimezone(zone), style, locale=locale))
 
 
 def when(value: datetime | None, fmt: str = "medium") -> str:
     """Absolute date and time in the viewer's language and zone.
 
-    The default is "14 Mar 2027, 17:00 CET": a medium date, a short time and
-    the zone, joined the way the locale joins them (no seconds). Formatted
-    once per (moment, language, zone) and kept: a page lists the same
-    comments' dates request after request.
+    ``fmt`` is the style of the date — "medium" ("14 Mar 2027, 17:00") in lists,
+    "long" ("14 March 2027 at 17:00") for deadlines and receipts — always with a
+    short time: no seconds, and no zone, which the page names once
+    (``time_zone_name``). Formatted once per (moment, style, language, zone)
+    and kept: a page lists the same comments' dates request after request.
     """
     if value is None:
         return ""
-    if fmt != "medium":
+    if fmt not in DATE_STYLES:
         return format_datetime(value, fmt)
-    return _when_medium(value, viewer_locale(), _viewer_zone())
+    return _when(value, fmt, viewer_locale(), _viewer_zone())
+
+
+def time_zone_name() -> str:
+    """The reader's time zone, named in their language ("Central European Time")."""
+    from babel.dates import get_timezone_name
+
+    zone, locale = _viewer_zone(), viewer_locale()
+    key = str(getattr(zone, "key", None) or getattr(zone, "zone", None) or zone)
+    if key in ("UTC", "Etc/UTC", "GMT", "Etc/GMT", "Universal", "Zulu"):
+        return babel_format_datetime(utcnow(), "zzzz", tzinfo=zone, locale=locale)
+    return get_timezone_name(zone, width="long", locale=locale)
+
+
+@contextmanager
+def force_timezone(name: str | None) -> Iterator[None]:
+    """Format dates in the zone ``name`` (a recipient's, when rendering for them)."""
+    from babel.dates import get_timezone as zone_named
+
+    get_timezone()  # Flask-Babel's per-context state exists from here on
+    state = g._flask_babel
+    before = state.__dict__.get("babel_tzinfo")
+    try:
+        zone = zone_named(name) if name else before
+    except LookupError:
+        zone = before
+    state.babel_tzinfo = zone
+    try:
+        yield
+    finally:
+        state.babel_tzinfo = before
 
 
 def relative(value: datetime | None) -> str:
@@ -155,6 +190,7 @@ def init_app(app: Flask) -> None:
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         text_direction=lambda: text_direction(str(get_locale())),
         current_locale=lambda: str(get_locale()),
+        time_zone_name=time_zone_name,
     )
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["relative"] = relative

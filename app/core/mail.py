@@ -4,11 +4,19 @@
 system until that transaction commits). ``deliver_due`` claims due rows and
 sends them: over SMTP when MAIL_SERVER is set, else as .eml files under
 instance/mail/ with their links in the log (development).
+
+Secrets a message carries (the token of a reset or verification link) are
+never stored in its bodies: the caller puts ``sealed(name)`` where the secret
+goes and passes the value in ``sealed_values``; the row keeps the values
+encrypted under a key derived from SECRET_KEY, and ``build_message`` puts them
+back when it sends. A copy of the outbox table alone opens no account.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import logging
 import re
 import smtplib
@@ -20,8 +28,12 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app, render_template
 from flask_babel import force_locale
+from markupsafe import escape
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
@@ -42,6 +54,31 @@ _BARE_ADDRESS = re.compile(r"[^\s<>()\[\],;:\"@]+@[^\s<>()\[\],;:\"@]+")
 
 def _clean_header(value: str) -> str:
     return " ".join(str(value).replace("\r", " ").replace("\n", " ").split())
+
+
+def sealed(name: str) -> str:
+    """The stand-in for a secret in a queued message; safe in URLs and HTML."""
+    if not name.isidentifier():
+        raise ValueError(f"not a name: {name!r}")
+    return f"__sealed_{name}__"
+
+
+def _sealer() -> Fernet:
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"agora1540 outbox sealed values").derive(secret)
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _seal(values: dict[str, str]) -> str:
+    return _sealer().encrypt(json.dumps(values, sort_keys=True).encode()).decode()
+
+
+def _unseal(row: OutboxMessage) -> dict[str, str]:
+    try:
+        return json.loads(_sealer().decrypt(row.sealed.encode()))
+    except (InvalidToken, ValueError) as exc:
+        raise PermanentSendError("sealed values cannot be opened: SECRET_KEY changed since the message was queued"
+                                 ) from exc
 
 
 def render_email(template: str, locale: str | None = None, **context: Any) -> tuple[str, str, str]:
@@ -65,12 +102,15 @@ def queue_email(
     template: str,
     dedupe_key: str,
     locale: str | None = None,
+    sealed_values: dict[str, str] | None = None,
     **context: Any,
 ) -> OutboxMessage | None:
     """Queue one e-mail unless a message with this dedupe key exists already.
 
     ``to`` is a bare address (display names are not accepted: they are a
     header-injection surface and the platform does not need them).
+    ``sealed_values`` are secrets stored encrypted; the context carries
+    ``sealed(name)`` where each one goes.
     """
     if not _BARE_ADDRESS.fullmatch(to or ""):
         raise ValueError(f"not a bare e-mail address: {to!r}")
@@ -78,8 +118,12 @@ def queue_email(
     if existing is not None:
         return None
     subject, text, html = render_email(template, locale, **context)
+    for name, value in (sealed_values or {}).items():
+        if sealed(name) not in text or value in text or value in html or value in subject:
+            raise ValueError(f"sealed value {name!r} must appear in the message only as sealed({name!r})")
     message = OutboxMessage(
-        dedupe_key=dedupe_key, to_address=to, subject=subject, body_text=text, body_html=html
+        dedupe_key=dedupe_key, to_address=to, subject=subject, body_text=text, body_html=html,
+        sealed=_seal(sealed_values) if sealed_values else None,
     )
     session.add(message)
     session.flush()
@@ -101,9 +145,14 @@ def build_message(row: OutboxMessage, sender: str) -> EmailMessage:
     msg["To"] = row.to_address
     msg["Subject"] = _clean_header(row.subject)
     msg["Message-ID"] = row.message_id or message_id_for(row, sender)
-    msg.set_content(row.body_text)
-    if row.body_html:
-        msg.add_alternative(row.body_html, subtype="html")
+    text, html = row.body_text, row.body_html
+    if row.sealed:
+        for name, value in _unseal(row).items():
+            text = text.replace(sealed(name), value)
+            html = html.replace(sealed(name), str(escape(value))) if html else html
+    msg.set_content(text)
+    if html:
+        msg.add_alternative(html, subtype="html")
     return msg
 
 
@@ -136,7 +185,8 @@ def _write_eml(msg: EmailMessage, directory: Path, row_id: int) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{utcnow():%Y%m%dT%H%M%S}-{row_id}.eml"
     path.write_bytes(bytes(msg))
-    log.warning("e-mail to %s written to %s:\n%s", msg["To"], path, msg.get_body(("plain",)).get_content())
+    # One line: who, what, where. The body (links, tokens, restricted text) stays in the file.
+    log.info("e-mail to %s, %r: %s", msg["To"], str(msg["Subject"]), path)
     return path
 
 

@@ -1,4 +1,4 @@
-"""Cross-cutting tables: the e-mail outbox, the audit log and the content revision."""
+"""Cross-cutting tables: the e-mail outbox, the audit log and the content tokens."""
 
 from __future__ import annotations
 
@@ -34,6 +34,9 @@ class OutboxMessage(Base):
     lease_token: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str | None] = mapped_column(String(255))
+    # Secrets the message needs (sign-in links), encrypted under a key derived
+    # from SECRET_KEY; the bodies above hold placeholders (app/core/mail.py).
+    sealed: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 
@@ -60,12 +63,27 @@ class AuditEntry(Base):
     __table_args__ = (Index("ix_audit_entry_target", "target_type", "target_id"),)
 
 
-class ContentRevision(Base):
-    """A token replaced by every transaction that changes what discussions show
-    (app/core/cache.py); rendered pages are kept under it."""
+class AuditHead(Base):
+    """The newest audit entry (id and hash), moved forward in the transaction
+    that appends it. Deleting entries from the end of the chain leaves the
+    chain valid but no longer ending where the head says."""
 
-    __tablename__ = "content_revision"
+    __tablename__ = "audit_head"
 
-    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1: one head
+    entry_id: Mapped[int]
+    hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ContentToken(Base):
+    """One token per scope of shown content (a consultation, the whole site),
+    replaced by every transaction that changes what that scope shows
+    (app/core/cache.py); rendered pages are kept under the tokens they show.
+    A scope that never changed has no row."""
+
+    __tablename__ = "content_token"
+
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
     token: Mapped[str] = mapped_column(String(32))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)

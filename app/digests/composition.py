@@ -63,6 +63,10 @@ class Event:
     change_note: str = ""
     comments: int | None = None
     organisations: int | None = None
+    # forwarded: the summary itself — its overall text and its points as (provision, text)
+    # pairs, HTML sanitised when the summary was written.
+    overall_html: str = ""
+    points: tuple[tuple[str, str], ...] = ()
 
 
 # --- output ------------------------------------------------------------------------------

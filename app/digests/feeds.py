@@ -2,7 +2,10 @@
 
 Built with ElementTree, so every text is escaped; characters that XML 1.0
 forbids (control characters a comment or title might carry) are dropped.
-Only published, unrestricted summaries of public consultations appear.
+A feed reader signs in as nobody, so the feed holds what a visitor may read:
+the revisions ``summaries.queries.revision_visible_condition`` lets an
+anonymous reader see (published, not restricted, of a published public
+consultation). Each summary appears with the newest such revision.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app.accounts.sessions import Anonymous
 from app.consultations.diff import html_to_text
-from app.consultations.models import Consultation, ConsultationRegion, Status, Visibility
+from app.consultations.models import Consultation, ConsultationRegion
 from app.geography.models import Region, RegionMember
-from app.summaries.models import Summary, SummaryRevision, SummaryStatus
+from app.summaries.models import Summary, SummaryRevision
+from app.summaries.queries import revision_visible_condition
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 50
@@ -37,9 +42,7 @@ def public_summaries(session: Session, region: Region, limit: int = FEED_SIZE) -
         select(Summary, SummaryRevision, Consultation)
         .join(SummaryRevision, SummaryRevision.summary_id == Summary.id)
         .join(Consultation, Consultation.id == Summary.consultation_id)
-        .where(Summary.status == SummaryStatus.PUBLISHED, Summary.restricted.is_(False),
-               SummaryRevision.published_at.is_not(None), Consultation.visibility == Visibility.PUBLIC,
-               Consultation.status != Status.DRAFT,
+        .where(revision_visible_condition(Anonymous()),
                or_(Consultation.country_code.in_(members), Consultation.id.in_(tagged)))
         .order_by(SummaryRevision.published_at.desc(), SummaryRevision.id.desc())
         .limit(limit * 4)).all()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, SelectField, SelectMultipleField, StringField
+from wtforms import RadioField, SelectField, SelectMultipleField
 
 from app.core.forms import Form
 from app.digests.models import Frequency
@@ -17,7 +17,7 @@ FREQUENCY_LABELS = {
 
 class SubscriptionForm(Form):
     regions = SelectMultipleField(_l("Regional organisations"), validate_choice=False)
-    countries = StringField(_l("Countries"))
-    obligations = StringField(_l("Obligations (optional)"))
+    countries = SelectMultipleField(_l("Countries"), validate_choice=False)
+    obligations = SelectMultipleField(_l("Obligations (optional)"), validate_choice=False)
     frequency = RadioField(_l("How often"), choices=list(FREQUENCY_LABELS.items()), validate_choice=False)
     language = SelectField(_l("Language of the digest"), validate_choice=False)

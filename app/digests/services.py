@@ -37,17 +37,14 @@ from app.core.audit import record
 from app.core.db import utcnow
 from app.core.errors import DomainError, PermissionDenied
 from app.core.mail import queue_email
+from app.core.urls import external_url
 from app.digests import composition as c
 from app.digests.models import Digest, Frequency, Subscription
 from app.digests.rendering import render_digest
 from app.geography.models import Country, Obligation, Region, RegionMember
 from app.geography.queries import country_name
 from app.summaries.models import Forwarding, ForwardingRecipient, Summary, SummaryRevision
-
-
-def absolute_url(path: str) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + path
-
+from app.summaries.queries import revision_visible_condition
 
 # --- subscriptions -------------------------------------------------------------------------------
 
@@ -172,7 +169,8 @@ def collect_events(session: Session, user: User, subscription: Subscription, sta
         .join(SummaryRevision, SummaryRevision.id == Forwarding.revision_id)
         .join(Summary, Summary.id == SummaryRevision.summary_id)
         .join(Consultation, Consultation.id == Summary.consultation_id)
-        .where(ForwardingRecipient.user_id == user.id, Forwarding.created_at >= start, Forwarding.created_at < end)))
+        .where(ForwardingRecipient.user_id == user.id, Forwarding.created_at >= start, Forwarding.created_at < end,
+               revision_visible_condition(user))))
     all_ids = {x.id for x in consultations} | {row[2].id for row in forwarded}
     codes = _obligation_codes(session, all_ids)
 
@@ -180,7 +178,8 @@ def collect_events(session: Session, user: User, subscription: Subscription, sta
         return c.ConsultationInfo(
             id=consultation.id, title=consultation.title, country_code=consultation.country_code,
             country_name=country_name(consultation.country_code, subscription.language),
-            url=absolute_url(f"/consultations/{consultation.id}"), opens_at=consultation.opens_at,
+            url=external_url("consultations.show_consultation", consultation_id=consultation.id),
+            opens_at=consultation.opens_at,
             closes_at=consultation.closes_at, instrument=consultation.instrument_type,
             obligation_codes=tuple(sorted(codes.get(consultation.id, ()))))
 
@@ -200,14 +199,18 @@ def collect_events(session: Session, user: User, subscription: Subscription, sta
     for (cid, number), version in versions.items():
         data = info(by_id[cid])
         events.append(c.Event(c.NEW_VERSION, version.published_at, data,
-                              absolute_url(f"/consultations/{cid}/compare?to={number}"), number=number,
+                              external_url("consultations.compare_versions", consultation_id=cid, to=number),
+                              number=number,
                               change_note=version.change_note))
     for forwarding, revision, consultation in forwarded:
         stats = revision.statistics or {}
         events.append(c.Event(c.FORWARDED, forwarding.created_at, info(consultation),
-                              absolute_url(f"/forwarded/{forwarding.id}"), number=revision.number,
+                              external_url("summaries.show_forwarding", forwarding_id=forwarding.id),
+                              number=revision.number,
                               change_note=revision.change_note, comments=stats.get("comments"),
-                              organisations=stats.get("organisations")))
+                              organisations=stats.get("organisations"), overall_html=revision.overall_html or "",
+                              points=tuple((p.section.title if p.section else "", p.text_html or "")
+                                           for p in revision.points)))
     return events, tax
 
 
@@ -233,8 +236,8 @@ def create_digest(session: Session, user: User, subscription: Subscription, cont
     session.add(digest)
     session.flush()
     rendered = render_digest(content, user=user, language=subscription.language,
-                             page_url=absolute_url(f"/digests/{digest.id}"),
-                             pdf_url=absolute_url(f"/digests/{digest.id}.pdf"))
+                             page_url=external_url("digests.show_digest", digest_id=digest.id),
+                             pdf_url=external_url("digests.digest_pdf", digest_id=digest.id))
     digest.subject, digest.body_html, digest.body_text, digest.pdf = (
         rendered.subject, rendered.html, rendered.text, rendered.pdf)
     queue_email(session, to=user.email, template="digests/digest", dedupe_key=digest.dedupe_key,

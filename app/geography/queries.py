@@ -15,7 +15,8 @@ from app.geography.models import Obligation, Region
 # ISO 3166 names that the platform shows differently (see data file notes).
 NAME_OVERRIDES = {"EH": "Sahrawi Republic"}
 # The fictional States of the demo world (data/demo_states.yaml), user-assigned codes.
-DEMO_STATES = {"XV": "Republic of Valdoria", "XM": "Federated Isles of Meridia", "XO": "Republic of Ostrana"}
+DEMO_STATES = {"XV": "Republic of Valdoria", "XM": "Federated Isles of Meridia", "XO": "Republic of Ostrana",
+               "XB": "Republic of Belmora", "XC": "Kingdom of Cordalia", "XD": "Republic of Dravenia"}
 
 
 @lru_cache(maxsize=16)

@@ -1,9 +1,10 @@
 """Regional organisations and the 1540 obligations taxonomy."""
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 
 from app.core.authz import public
 from app.core.db import db
+from app.core.handling import or_404
 from app.geography import queries
 from app.geography.models import Region
 
@@ -24,9 +25,7 @@ def regions():
 @bp.get("/regions/<code>")
 @public
 def region(code: str):
-    region = db.session.get(Region, code)
-    if region is None:
-        abort(404)
+    region = or_404(db.session.get(Region, code))
     return render_template("geography/region.html", region=region)
 
 

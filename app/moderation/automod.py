@@ -80,8 +80,9 @@ def describe(hold: dict[str, Any]) -> str:
     rule, detail = hold.get("rule"), hold.get("detail", "")
     limits = _limits()
     if rule == HoldReason.NEW_ACCOUNT:
-        return str(_l("New account: comment %(n)s of the first %(limit)d, which are always checked.",
-                      n=detail, limit=limits["new_account"]))
+        return str(_l("New account: %(published)d of the author's comments published so far; comments are "
+                      "checked until %(limit)d have been published.",
+                      published=_published_before(detail), limit=limits["new_account"]))
     if rule == HoldReason.LINKS:
         return str(_l("%(n)s links; more than %(limit)d are held for review.", n=detail, limit=limits["links"]))
     if rule == HoldReason.DUPLICATE:
@@ -93,10 +94,49 @@ def describe(hold: dict[str, Any]) -> str:
     return str(rule)
 
 
+def describe_for_author(hold: dict[str, Any]) -> str:
+    """The same rule as the author of the held comment is told it (watch-list words are not named)."""
+    rule, detail = hold.get("rule"), hold.get("detail", "")
+    limits = _limits()
+    if rule == HoldReason.NEW_ACCOUNT:
+        return str(_l("A moderator checks the first %(limit)d comments of every account before they appear; "
+                      "%(published)d of yours have been published so far.",
+                      limit=limits["new_account"], published=_published_before(detail)))
+    if rule == HoldReason.LINKS:
+        return str(_l("It contains %(n)s links; comments with more than %(limit)d are checked by a moderator "
+                      "before they appear.", n=detail, limit=limits["links"]))
+    if rule == HoldReason.DUPLICATE:
+        return str(_l("You posted the same text in another consultation; repeated texts are checked by a "
+                      "moderator before they appear."))
+    if rule == HoldReason.WATCH_WORD:
+        return str(_l("It contains a term on the moderators' watch list; such comments are checked by a "
+                      "moderator before they appear."))
+    if rule == HoldReason.FLAGS:
+        return str(_l("Several readers flagged it; a moderator will look at it."))
+    return str(_l("A moderator will check it before it appears."))
+
+
+def describe_holds_for_author(holds: list[str]) -> list[str]:
+    """``hold_reasons``' answer ("links:5", …) as the author is told it."""
+    described = []
+    for hold in holds:
+        rule, _sep, detail = hold.partition(":")
+        described.append(describe_for_author({"rule": rule, "detail": detail}))
+    return described
+
+
+def _published_before(detail: str) -> int:
+    """The hold records the number of the comment among the author's ("earlier published + 1")."""
+    try:
+        return max(int(detail) - 1, 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 def _limits() -> dict[str, int]:
     config = current_app.config if has_app_context() else {}
-    return {"new_account": int(config.get("NEW_ACCOUNT_PREMODERATED_COMMENTS", 3)),
-            "links": int(config.get("LINK_LIMIT", 3))}
+    return {"new_account": int(config["NEW_ACCOUNT_PREMODERATED_COMMENTS"]),
+            "links": int(config["LINK_LIMIT"])}
 
 
 def _is_duplicate(session: Session, comment: Comment) -> bool:

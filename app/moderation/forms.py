@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateTimeLocalField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from app.core.forms import Form
+from app.core.forms import ActionForm, Form, to_int  # noqa: F401 - imported from here by the views
 from app.moderation.labels import (  # noqa: F401 - re-exported for the views
     ACTION_DONE,
     ACTION_LABELS,
@@ -26,16 +26,13 @@ def reason_choices(reasons) -> list[tuple[str, str]]:
             *[(str(r.id), r.label) for r in reasons]]
 
 
-def to_int(value) -> int | None:
-    value = str(value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 12 else None
-
-
 class DecisionForm(Form):
     action = SelectField(_l("Decision"), choices=[(k, v) for k, v in ACTION_LABELS.items() if k != A.UNDO],
                          validate_choice=False)
     reason_id = SelectField(_l("Reason"), validate_choice=False)
-    reason_text = TextAreaField(_l("Reason in your own words"))
+    # An edit publishes its reason under the comment: the label says so where the moderator types it.
+    reason_text = TextAreaField(_l("Reason in your own words (for “Edit the text” it is published with the "
+                                   "comment for every reader)"))
     body = TextAreaField(_l("Edited text (for “Edit the text”)"))
     passage = TextAreaField(_l("Passage to redact (for “Redact a passage”)"))
     audience = RadioField(_l("Who can read it (for “Change who can read it”)"),
@@ -90,5 +87,3 @@ class GuidelinesForm(Form):
     source = TextAreaField(_l("Guidelines (Markdown)"))
 
 
-class ActionForm(Form):
-    """A button that changes something: CSRF protection only."""

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.cache import track
+from app.comments.models import comment_scopes
+from app.core.cache import consultation_scope, track
 from app.core.db import Base, utcnow
 
 if TYPE_CHECKING:
@@ -247,7 +248,8 @@ class ModerationGuidelines(Base):
 
 # Locks, highlights and moderator edits are shown in discussions, flags counted in the
 # review queue; both are kept until these change (app/core/cache.py).
-track(CommentModeration)
-track(ModerationDecision)
-track(Flag)
-track(ReasonTemplate, "label")  # reason labels appear in the public moderation figures
+track(CommentModeration,
+      scopes=lambda session, state: comment_scopes(session, state.comment_id, state.__dict__.get("comment")))
+track(ModerationDecision, scopes=lambda _s, decision: [consultation_scope(decision.consultation_id)])
+track(Flag, scopes=lambda session, flag: comment_scopes(session, flag.comment_id))
+track(ReasonTemplate, "label")  # reason labels appear in every consultation's public moderation figures

@@ -5,19 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from app.accounts.models import Role, Scope
-from app.accounts.policy import has_role, is_admin, is_moderator, is_signed_in
-
-
-def is_global_moderator(user: Any) -> bool:
-    return is_admin(user) or has_role(user, Role.MODERATOR, Scope.GLOBAL, "")
-
-
-def moderated_consultation_ids(user: Any) -> set[int] | None:
-    """The consultations ``user`` moderates; None means all of them."""
-    if is_global_moderator(user):
-        return None
-    return {int(g.scope_key) for g in getattr(user, "grants", []) or []
-            if g.role == Role.MODERATOR and g.scope_type == Scope.CONSULTATION and g.scope_key.isdigit()}
+from app.accounts.policy import (  # noqa: F401 - the role questions, asked here under their usual names
+    has_role,
+    is_admin,
+    is_global_moderator,
+    is_moderator,
+    is_signed_in,
+    moderated_consultation_ids,
+)
 
 
 def can_moderate_consultation(user: Any, consultation: Any) -> bool:

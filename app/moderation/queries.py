@@ -1,6 +1,9 @@
 """Read side of moderation: the review queue with its context, an item's
 history, an author's history, the public figures and "my moderation".
 
+Over 400 lines: the queue's statements (its filters, windows and context loaders) are
+tuned together for the query counts the bench measures; they stay side by side.
+
 The queue page runs a fixed number of queries whatever the number of items:
 one grouped count for the tabs, one count and one windowed select for the
 page, and one query per kind of context (consultations, sections, parents,
@@ -297,14 +300,24 @@ def revisions_since(session: Session, comment: Comment, since: datetime | None) 
     return list(session.scalars(stmt.order_by(CommentRevision.id)))
 
 
-def user_sanctions(session: Session, user_id: int) -> list[Sanction]:
-    return list(session.scalars(select(Sanction).where(Sanction.user_id == user_id)
-                                .options(joinedload(Sanction.reason)).order_by(Sanction.id.desc())))
+def user_sanctions(session: Session, user_id: int, *, consultation_ids: set[int] | None = None) -> list[Sanction]:
+    """``consultation_ids``: the consultations the reader moderates (None: all). A
+    moderator of some consultations reads only the sanctions given over comments
+    there; sanctions with no comment are the global moderators' business."""
+    stmt = select(Sanction).where(Sanction.user_id == user_id)
+    if consultation_ids is not None:
+        stmt = stmt.where(Sanction.comment_id.in_(select(Comment.id).where(
+            Comment.consultation_id.in_(sorted(consultation_ids)))))
+    return list(session.scalars(stmt.options(joinedload(Sanction.reason)).order_by(Sanction.id.desc())))
 
 
-def user_decisions(session: Session, user_id: int, *, limit: int = 100) -> list[ModerationDecision]:
-    return list(session.scalars(select(ModerationDecision).where(ModerationDecision.subject_id == user_id)
-                                .options(joinedload(ModerationDecision.reason))
+def user_decisions(session: Session, user_id: int, *, limit: int = 100,
+                   consultation_ids: set[int] | None = None) -> list[ModerationDecision]:
+    """Decisions on the user's comments, in the consultations the reader moderates (None: all)."""
+    stmt = select(ModerationDecision).where(ModerationDecision.subject_id == user_id)
+    if consultation_ids is not None:
+        stmt = stmt.where(ModerationDecision.consultation_id.in_(sorted(consultation_ids)))
+    return list(session.scalars(stmt.options(joinedload(ModerationDecision.reason))
                                 .order_by(ModerationDecision.id.desc()).limit(limit)))
 
 
@@ -399,7 +412,8 @@ def thread_moderation(session: Session, user: Any, consultation: Consultation,
     from app.moderation.policy import can_moderate_consultation
 
     signed_in = is_signed_in(user)
-    result = ThreadModeration(viewer=user, moderates=signed_in and can_moderate_consultation(user, consultation))
+    viewer = getattr(user, "_get_current_object", lambda: user)()  # not the proxy: asked once per comment
+    result = ThreadModeration(viewer=viewer, moderates=signed_in and can_moderate_consultation(user, consultation))
     if not comments:
         return result
     ids = sorted({c.id for c in comments})
@@ -429,3 +443,45 @@ def thread_moderation(session: Session, user: Any, consultation: Consultation,
         result.my_flags = {flag.comment_id: flag for flag in session.scalars(
             select(Flag).where(Flag.user_id == user.id, Flag.comment_id.in_(ids)))}
     return result
+
+
+# --- what the author of a comment is told ------------------------------------------------
+
+@dataclass
+class DecidedComment:
+    comment: Comment
+    consultation_title: str
+
+
+def decided_comments(session: Session, decisions: list[ModerationDecision]) -> dict[int, DecidedComment]:
+    """The comments (with their consultation's title) of a list of decisions: one query."""
+    ids = sorted({d.comment_id for d in decisions if d.comment_id})
+    if not ids:
+        return {}
+    rows = session.execute(select(Comment, Consultation.title)
+                           .join(Consultation, Consultation.id == Comment.consultation_id)
+                           .where(Comment.id.in_(ids)))
+    return {comment.id: DecidedComment(comment, title) for comment, title in rows}
+
+
+@dataclass
+class AuthorView:
+    """Moderation of one comment as its author sees it: the rules holding it and the decisions."""
+
+    holds: list[str] = field(default_factory=list)
+    decisions: list[tuple[ModerationDecision, str]] = field(default_factory=list)  # (decision, what was done)
+
+
+def author_view(session: Session, comment: Comment) -> AuthorView:
+    from app.moderation.automod import describe_for_author
+
+    state = session.get(CommentModeration, comment.id)
+    holds = [describe_for_author(h) for h in (state.hold_reasons or [])] \
+        if state is not None and comment.status == CommentStatus.PENDING else []
+    decisions = list(session.scalars(
+        select(ModerationDecision).where(ModerationDecision.comment_id == comment.id,
+                                         ModerationDecision.action != DecisionAction.UNDO)
+        .options(joinedload(ModerationDecision.reason)).order_by(ModerationDecision.id.desc())))
+    from app.moderation.labels import ACTION_DONE
+
+    return AuthorView(holds=holds, decisions=[(d, str(ACTION_DONE.get(d.action, d.action))) for d in decisions])

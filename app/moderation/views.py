@@ -1,27 +1,25 @@
 """Moderation pages: the review queue and item pages under /manage/moderation,
-the flag form, "my moderation" and the public moderation page of a consultation."""
+the flag form, "my moderation" and the public moderation page of a consultation.
+This module holds the blueprint, the queue and the item page; the others live in
+sanction_views.py, settings_views.py and flag_views.py."""
 
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.accounts.models import User
 from app.comments import export
+from app.comments.export_xlsx import xlsx_response
 from app.comments.models import Comment
 from app.comments.policy import can_export_all_comments
-from app.consultations.models import Consultation
-from app.consultations.policy import can_view_consultation
-from app.core.authz import authorize, login_required, public, requires
-from app.core.cache import page_cache
+from app.core.authz import authorize, requires
+from app.core.cache import CONSULTATIONS, consultation_scope, page_cache
 from app.core.db import db, utcnow
-from app.core.errors import Conflict, DomainError
-from app.core.i18n import select_timezone
+from app.core.handling import get_or_404, handle_form
+from app.core.urls import parse_id, url_with_query
 from app.moderation import queries, services
 from app.moderation.automod import describe
 from app.moderation.forms import (
@@ -33,25 +31,17 @@ from app.moderation.forms import (
     SORT_LABELS,
     STATUS_LABELS,
     TAB_LABELS,
-    ActionForm,
     BulkDecisionForm,
     DecisionForm,
-    FlagForm,
-    GuidelinesForm,
-    LiftForm,
-    ReasonForm,
     SanctionForm,
     UndoForm,
-    WatchWordForm,
     reason_choices,
     to_int,
 )
-from app.moderation.guidelines import default_guidelines_html, default_guidelines_source
-from app.moderation.models import FlagReason, ReasonTemplate, Sanction, WatchWord
+from app.moderation.models import FlagReason
 from app.moderation.policy import (
     can_edit_reasons,
     can_edit_watch_words,
-    can_flag,
     can_moderate_comment,
     can_moderate_consultation,
     can_sanction,
@@ -75,8 +65,18 @@ def _labels():
 
 @bp.record_once
 def _template_globals(state) -> None:
-    # The "Review queue" link in the site navigation (base.html).
+    # The "Review queue" link in the site navigation (base.html), with the number of items waiting.
     state.app.jinja_env.globals["can_use_queue"] = can_use_queue
+    state.app.jinja_env.globals["moderation_queue_total"] = _queue_total
+    # The receipt page (comments) tells the author what holds their comment and every decision on it.
+    state.app.jinja_env.globals["moderation_for_author"] = lambda comment: queries.author_view(db.session, comment)
+
+
+def _queue_total() -> int:
+    try:
+        return sum(queue_counts().values())
+    except Exception:  # noqa: BLE001 - the navigation must render even when the database fails
+        return 0
 
 
 @bp.app_template_global()
@@ -84,19 +84,12 @@ def moderation_figures(consultation_id: int) -> queries.Figures:
     """For the small partial on the consultation page; the same for every reader,
     kept until comments or decisions change."""
     kept = page_cache().remember(("public_figures", consultation_id), lambda: dataclasses.asdict(
-        queries.public_figures(db.session, consultation_id)))
+        queries.public_figures(db.session, consultation_id)), scopes=(consultation_scope(consultation_id),))
     return queries.Figures(**{**kept, "by_reason": [tuple(row) for row in kept["by_reason"]]})
 
 
-def _or_404(model, ident: int):
-    obj = db.session.get(model, ident)
-    if obj is None:
-        abort(404)
-    return obj
-
-
 def _moderated_comment(comment_id: int) -> Comment:
-    comment = _or_404(Comment, comment_id)
+    comment = get_or_404(Comment, comment_id)
     # Outside the moderator's consultations the item does not exist for them.
     authorize(can_moderate_comment, current_user, comment, hide=True)
     return comment
@@ -126,9 +119,10 @@ def _forged_reason(form) -> bool:
 
 # --- the queue -----------------------------------------------------------------------
 
-def _filters() -> queries.QueueFilters:
+def _filters(counts: dict[str, int] | None = None) -> queries.QueueFilters:
+    """The queue's filters from the address; without a tab, the first tab that has work."""
     args = request.args
-    tab = args.get("tab", "pending")
+    tab = args.get("tab") or next((t for t in queries.TABS if counts and counts.get(t)), "pending")
     sort = args.get("sort", "oldest")
     reason = args.get("reason", "")
     return queries.QueueFilters(
@@ -144,13 +138,20 @@ def _kept(name: str, produce, *parts):
     """Queue figures, kept until comments or their moderation change (app/core/cache.py),
     per moderator scope: they are counts over thousands of items."""
     scope = moderated_consultation_ids(current_user)
+    tokens = [consultation_scope(cid) for cid in scope] if scope is not None else [CONSULTATIONS]
     return page_cache().remember(("moderation", name, sorted(scope) if scope is not None else "all", *parts),
-                                 produce)
+                                 produce, scopes=tokens)
+
+
+def queue_counts() -> dict[str, int]:
+    """Items per tab in the moderator's scope (kept: the navigation shows them on every page)."""
+    return _kept("tabs", lambda: queries.tab_counts(db.session, current_user))
 
 
 def _render_queue(status: int = 200, bulk_form: BulkDecisionForm | None = None):
-    filters = _filters()
     session = db.session
+    counts = queue_counts()
+    filters = _filters(counts)
     count = None
     if not filters.older_than_days:  # "older than" moves with the clock: counted afresh
         def count(statement):
@@ -158,9 +159,10 @@ def _render_queue(status: int = 200, bulk_form: BulkDecisionForm | None = None):
     page = queries.review_queue(session, current_user, filters, count=count)
     return render_template(
         "moderation/queue.html", page=page, filters=filters,
-        counts=_kept("tabs", lambda: queries.tab_counts(session, current_user)),
+        counts=counts,
         consultations=_kept("consultations", lambda: queries.queue_consultations(session, current_user)),
         bulk_form=bulk_form or _with_reasons(BulkDecisionForm()),
+        select_all=request.args.get("select") == "all",
         can_bulk_spam=True), status
 
 
@@ -171,6 +173,7 @@ def queue():
 
 
 @bp.get("/manage/moderation/comments.csv")
+@bp.get("/manage/moderation/comments.xlsx", endpoint="export_all_comments_xlsx")
 @requires(can_export_all_comments)
 def export_all_comments():
     """The comments of every consultation, all statuses, restricted ones included (audited)."""
@@ -178,9 +181,15 @@ def export_all_comments():
     if status is None:
         abort(400)
     filters = export.ExportFilter(status=status, statuses=export.statuses_for(status, unpublished=True))
-    export.record_comment_export(db.session, None, filters, actor=current_user)
-    db.session.commit()
-    return export.csv_response(db.session, filters, None, utcnow().date())
+    # A page view reads in a deferred transaction; the audit entry is written in
+    # one that takes SQLite's write lock first, so concurrent downloads queue.
+    db.session.rollback()
+    with db.writing():
+        export.record_comment_export(db.session, None, filters, actor=current_user)
+        db.session.commit()
+    if request.path.endswith(".xlsx"):
+        return xlsx_response(db.sessionmaker, filters, None, utcnow().date())
+    return export.csv_response(db.sessionmaker, filters, None, utcnow().date())
 
 
 @bp.post("/manage/moderation/bulk")
@@ -190,29 +199,23 @@ def bulk_decide():
     items = []
     for raw in request.form.getlist("items"):
         comment_id, _sep, version = raw.partition(":")
-        if not (comment_id.isdigit() and version.isdigit()):
+        if parse_id(comment_id) is None or parse_id(version) is None:
             abort(400)
         items.append((int(comment_id), int(version)))
-    if form.validate_on_submit():
-        if _forged_reason(form):
-            abort(400)
-        try:
-            decisions = services.decide_many(db.session, items, _decision_input(form), actor=current_user)
-        except Conflict as err:
-            db.session.rollback()
-            flash(str(err.message) + " " + _("Nothing was changed; the list below is up to date."), "error")
-            return _render_queue(409, form)
-        except DomainError as err:
-            db.session.rollback()
-            if err.status_code == 404:
-                abort(404)
-            form.add_domain_error(err)
-        else:
-            db.session.commit()
-            flash(_("Decision taken on %(count)d items: %(action)s.", count=len(decisions),
-                    action=ACTION_DONE[form.action.data]), "success")
-            return redirect(url_for(".queue", **request.args))
-    return _render_queue(400, form)
+    if form.is_submitted() and _forged_reason(form):
+        abort(400)
+
+    def render(status: int):
+        if status == 409:
+            flash(" ".join([*form.form_errors, _("Nothing was changed; the list below is up to date.")]), "error")
+            form.form_errors.clear()
+        return _render_queue(status, form)
+
+    return handle_form(
+        form, lambda: services.decide_many(db.session, items, _decision_input(form), actor=current_user),
+        render=render, redirect_to=lambda _decisions: url_with_query(".queue"),
+        success=lambda decisions: _("Decision taken on %(count)d items: %(action)s.", count=len(decisions),
+                                    action=ACTION_DONE[form.action.data]))
 
 
 # --- one item ------------------------------------------------------------------------
@@ -241,7 +244,7 @@ def show_item(comment_id: int):
 def _render_conflict(comment: Comment, submitted_version: int | None, form):
     """HTTP 409: what changed since the form was rendered, with the moderator's input kept."""
     db.session.rollback()
-    comment = _or_404(Comment, comment.id)
+    comment = get_or_404(Comment, comment.id)
     since = submitted_version or 0
     changes = queries.decisions_since(db.session, comment, since)
     return render_template(
@@ -256,29 +259,34 @@ def _render_conflict(comment: Comment, submitted_version: int | None, form):
 def decide(comment_id: int):
     comment = _moderated_comment(comment_id)
     form = _with_reasons(DecisionForm())
-    if form.validate_on_submit():
-        if _forged_reason(form):
-            abort(400)
-        version = to_int(form.version.data)
-        try:
-            decision = services.decide(db.session, comment, _decision_input(form), expected_version=version,
-                                       actor=current_user)
-        except Conflict as err:
-            flash(str(err.message), "error")
-            return _render_conflict(comment, version, form)
-        except DomainError as err:
-            db.session.rollback()
-            comment = _or_404(Comment, comment_id)
-            form.add_domain_error(err)
-        else:
-            db.session.commit()
-            flash(_("Decision recorded: %(action)s. The author has been told why.",
-                    action=ACTION_DONE[decision.action]), "success")
-            if decision.action == "spam" and can_sanction(current_user):
-                flash(_("You can now sanction the author if this was deliberate."), "info")
-                return redirect(url_for(".show_user", user_id=comment.author_id, comment=comment.id))
-            return redirect(url_for(".show_item", comment_id=comment.id))
-    return _render_item(comment, 400, form=form)
+    if form.is_submitted() and _forged_reason(form):
+        abort(400)
+    version = to_int(form.version.data)
+
+    def decided(decision) -> str:
+        if decision.action == "spam" and can_sanction(current_user):
+            flash(_("You can now sanction the author if this was deliberate."), "info")
+            return url_for(".show_user", user_id=comment.author_id, comment=comment.id)
+        return url_for(".show_item", comment_id=comment.id)
+
+    return handle_form(
+        form, lambda: services.decide(db.session, comment, _decision_input(form), expected_version=version,
+                                      actor=current_user),
+        render=lambda status: _render_refused(comment_id, status, version, form=form),
+        success=lambda decision: _("Decision recorded: %(action)s. The author has been told why.",
+                                   action=ACTION_DONE[decision.action]),
+        redirect_to=decided)
+
+
+def _render_refused(comment_id: int, status: int, version: int | None, **forms):
+    """The item page again after a refused decision or undo; a conflict shows what changed meanwhile."""
+    form = forms.get("form") or forms.get("undo_form")
+    if status == 409:
+        for message in form.form_errors:
+            flash(message, "error")
+        form.form_errors.clear()
+        return _render_conflict(get_or_404(Comment, comment_id), version, form)
+    return _render_item(get_or_404(Comment, comment_id), status, **forms)
 
 
 @bp.post("/manage/moderation/comments/<int:comment_id>/undo")
@@ -286,242 +294,14 @@ def decide(comment_id: int):
 def undo(comment_id: int):
     comment = _moderated_comment(comment_id)
     form = UndoForm()
-    if form.validate_on_submit():
-        version = to_int(form.version.data)
-        try:
-            services.undo_last_decision(db.session, comment, expected_version=version,
-                                        reason_text=form.reason_text.data or "", actor=current_user)
-        except Conflict as err:
-            flash(str(err.message), "error")
-            return _render_conflict(comment, version, form)
-        except DomainError as err:
-            db.session.rollback()
-            comment = _or_404(Comment, comment_id)
-            form.add_domain_error(err)
-        else:
-            db.session.commit()
-            flash(_("The last decision was undone. The author has been told."), "success")
-            return redirect(url_for(".show_item", comment_id=comment.id))
-    return _render_item(comment, 400, undo_form=form)
+    version = to_int(form.version.data)
+    return handle_form(
+        form, lambda: services.undo_last_decision(db.session, comment, expected_version=version,
+                                                  reason_text=form.reason_text.data or "", actor=current_user),
+        render=lambda status: _render_refused(comment_id, status, version, undo_form=form),
+        success=_("The last decision was undone. The author has been told."),
+        redirect_to=url_for(".show_item", comment_id=comment.id))
 
 
-# --- authors and sanctions -----------------------------------------------------------
-
-def _render_user(user: User, status: int = 200, form: SanctionForm | None = None,
-                 lift_forms: dict | None = None):
-    if form is None:
-        form = _with_reasons(SanctionForm(formdata=None, comment_id=request.args.get("comment", "")))
-    sanctions = queries.user_sanctions(db.session, user.id)
-    return render_template(
-        "moderation/user.html", subject=user, sanctions=sanctions, form=form,
-        decisions=queries.user_decisions(db.session, user.id),
-        lift_forms=lift_forms or {}, lift_form=LiftForm(formdata=None), now=services.utcnow()), status
-
-
-@bp.get("/manage/moderation/users/<int:user_id>")
-@requires(can_use_queue)
-def show_user(user_id: int):
-    return _render_user(_or_404(User, user_id))
-
-
-def _utc_from_local(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=ZoneInfo(select_timezone())).astimezone(ZoneInfo("UTC"))
-
-
-@bp.post("/manage/moderation/users/<int:user_id>/sanctions")
-@requires(can_sanction)
-def sanction_user(user_id: int):
-    subject = _or_404(User, user_id)
-    form = _with_reasons(SanctionForm())
-    if form.validate_on_submit():
-        if _forged_reason(form):
-            abort(400)
-        comment = db.session.get(Comment, to_int(form.comment_id.data)) if to_int(form.comment_id.data) else None
-        try:
-            services.sanction_user(db.session, subject, kind=form.kind.data or "",
-                                   reason_id=to_int(form.reason_id.data), reason_text=form.reason_text.data or "",
-                                   ends_at=_utc_from_local(form.ends_at.data), comment=comment,
-                                   actor=current_user)
-        except DomainError as err:
-            db.session.rollback()
-            subject = _or_404(User, user_id)
-            form.add_domain_error(err)
-        else:
-            db.session.commit()
-            flash(_("Sanction recorded: %(kind)s. %(name)s has been told why.",
-                    kind=SANCTION_LABELS[form.kind.data], name=subject.display_name), "success")
-            return redirect(url_for(".show_user", user_id=subject.id))
-    return _render_user(subject, 400, form=form)
-
-
-@bp.post("/manage/moderation/sanctions/<int:sanction_id>/lift")
-@requires(can_sanction)
-def lift_sanction(sanction_id: int):
-    sanction = _or_404(Sanction, sanction_id)
-    form = LiftForm()
-    if form.validate_on_submit():
-        try:
-            services.lift_sanction(db.session, sanction, reason_text=form.reason_text.data or "",
-                                   actor=current_user)
-        except DomainError as err:
-            db.session.rollback()
-            sanction = _or_404(Sanction, sanction_id)
-            form.add_domain_error(err)
-        else:
-            db.session.commit()
-            flash(_("The sanction was lifted; the account holder has been told."), "success")
-            return redirect(url_for(".show_user", user_id=sanction.user_id))
-    return _render_user(_or_404(User, sanction.user_id), 400, lift_forms={sanction.id: form})
-
-
-# --- reasons and the watch list ------------------------------------------------------
-
-def _save_reason(template: ReasonTemplate | None, page: str, done: str, **context):
-    """Add (template None) or edit a reason template; one form, one service."""
-    form = ReasonForm(formdata=request.form if request.method == "POST" else None, obj=template)
-    if request.method == "POST" and form.validate():
-        try:
-            services.save_reason(db.session, template, code=form.code.data, label=form.label.data,
-                                 message=form.message.data, active=form.active.data, actor=current_user)
-        except DomainError as err:
-            db.session.rollback()
-            form.add_domain_error(err)
-        else:
-            db.session.commit()
-            flash(done, "success")
-            return redirect(url_for(".reasons"))
-    status = 400 if request.method == "POST" else 200
-    return render_template(page, form=form, **context), status
-
-
-@bp.route("/manage/moderation/reasons", methods=["GET", "POST"])
-@requires(can_edit_reasons)
-def reasons():
-    return _save_reason(None, "moderation/reasons.html", _("Reason added."),
-                        reasons=queries.all_reasons(db.session))
-
-
-@bp.route("/manage/moderation/reasons/<int:reason_id>", methods=["GET", "POST"])
-@requires(can_edit_reasons)
-def edit_reason(reason_id: int):
-    template = _or_404(ReasonTemplate, reason_id)
-    return _save_reason(template, "moderation/reason_edit.html", _("Reason saved."), reason=template)
-
-
-@bp.route("/manage/moderation/watch-words", methods=["GET", "POST"])
-@requires(can_edit_watch_words)
-def watch_words():
-    form = WatchWordForm(formdata=request.form if request.method == "POST" else None)
-    if request.method == "POST" and form.validate():
-        try:
-            services.add_watch_word(db.session, form.word.data, actor=current_user)
-        except DomainError as err:
-            db.session.rollback()
-            form.add_domain_error(err)
-        else:
-            db.session.commit()
-            flash(_("Added to the watch list. New comments containing it are held for review."), "success")
-            return redirect(url_for(".watch_words"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("moderation/watch_words.html", words=queries.watch_words(db.session), form=form,
-                           delete_form=ActionForm(formdata=None)), status
-
-
-@bp.post("/manage/moderation/watch-words/<int:word_id>/delete")
-@requires(can_edit_watch_words)
-def delete_watch_word(word_id: int):
-    entry = _or_404(WatchWord, word_id)
-    if ActionForm().validate_on_submit():
-        services.remove_watch_word(db.session, entry, actor=current_user)
-        db.session.commit()
-        flash(_("Removed from the watch list."), "success")
-    return redirect(url_for(".watch_words"))
-
-
-# --- guidelines and public figures ---------------------------------------------------
-
-def _visible_consultation(consultation_id: int) -> Consultation:
-    consultation = _or_404(Consultation, consultation_id)
-    authorize(can_view_consultation, current_user, consultation, hide=True)
-    return consultation
-
-
-@bp.get("/consultations/<int:consultation_id>/moderation")
-@public
-def transparency(consultation_id: int):
-    consultation = _visible_consultation(consultation_id)
-    guidelines = queries.guidelines_for(db.session, consultation.id)
-    return render_template("moderation/transparency.html", consultation=consultation,
-                           figures=queries.public_figures(db.session, consultation.id),
-                           guidelines_html=guidelines.html if guidelines else default_guidelines_html(),
-                           custom=guidelines is not None)
-
-
-@bp.route("/manage/moderation/consultations/<int:consultation_id>/guidelines", methods=["GET", "POST"])
-@requires(can_use_queue)
-def edit_guidelines(consultation_id: int):
-    consultation = _or_404(Consultation, consultation_id)
-    authorize(can_moderate_consultation, current_user, consultation, hide=True)
-    guidelines = queries.guidelines_for(db.session, consultation.id)
-    form = GuidelinesForm(formdata=request.form if request.method == "POST" else None,
-                          source=guidelines.source if guidelines else default_guidelines_source())
-    if request.method == "POST" and form.validate():
-        try:
-            services.save_guidelines(db.session, consultation, source=form.source.data, actor=current_user)
-        except DomainError as err:
-            db.session.rollback()
-            form.add_domain_error(err)
-        else:
-            db.session.commit()
-            flash(_("Moderation guidelines saved."), "success")
-            return redirect(url_for(".transparency", consultation_id=consultation.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("moderation/guidelines_edit.html", consultation=consultation, form=form), status
-
-
-# --- flags and "my moderation" -------------------------------------------------------
-
-@bp.route("/consultations/<int:consultation_id>/comments/<int:comment_id>/flag", methods=["GET", "POST"])
-@login_required
-def flag(consultation_id: int, comment_id: int):
-    consultation = _visible_consultation(consultation_id)
-    comment = _or_404(Comment, comment_id)
-    if comment.consultation_id != consultation.id:
-        abort(404)
-    from app.comments.policy import can_see_comment
-
-    authorize(can_see_comment, current_user, comment, consultation, hide=True)
-    form = FlagForm()
-    if form.validate_on_submit():
-        try:
-            services.flag_comment(db.session, comment, reason=form.reason.data or "", text=form.text.data or "",
-                                  actor=current_user)
-        except DomainError as err:
-            db.session.rollback()
-            comment = _or_404(Comment, comment_id)
-            form.add_domain_error(err)
-            status = err.status_code
-        else:
-            db.session.commit()
-            flash(_("Thank you. A moderator will review this comment; you will see the outcome under "
-                    "“My moderation”."), "success")
-            return redirect(url_for("consultations.show_consultation", consultation_id=consultation.id))
-    else:
-        status = 400 if request.method == "POST" else 200
-    if request.method == "GET" and not can_flag(current_user, comment):
-        status = 403
-    return render_template("moderation/flag.html", consultation=consultation, comment=comment, form=form,
-                           allowed=can_flag(current_user, comment)), status
-
-
-@bp.get("/account/moderation")
-@login_required
-def my_moderation():
-    return render_template(
-        "moderation/mine.html",
-        decisions=queries.user_decisions(db.session, current_user.id),
-        sanctions=queries.user_sanctions(db.session, current_user.id),
-        flags=queries.user_flags(db.session, current_user.id),
-        block=services.active_block(db.session, current_user.id), now=services.utcnow())
+# The pages of this blueprint live in several modules; importing them registers their routes.
+from app.moderation import flag_views, sanction_views, settings_views  # noqa: E402, F401, I001

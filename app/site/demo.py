@@ -141,14 +141,18 @@ def seed_geography(session: Session, data_dir: Path) -> None:
 
 def seed_users(session: Session, password: str = DEMO_PASSWORD) -> dict[str, User]:
     """The demo accounts by stable key; existing ones are left as they are."""
+    from app.accounts.policy_pages import current_terms_version
+
     users: dict[str, User] = {}
     password_hash: str | None = None
+    terms = current_terms_version(session)  # demo accounts have accepted the terms in force
     for spec in DEMO_USERS:
         user = session.scalar(select(User).where(func.lower(User.email) == spec.email.lower()))
         if user is None:
             password_hash = password_hash or hash_password(password)
             user = User(email=spec.email, display_name=spec.display_name, password_hash=password_hash,
-                        email_verified_at=utcnow(), timezone=spec.timezone, is_demo=True)
+                        email_verified_at=utcnow(), timezone=spec.timezone, is_demo=True,
+                        terms_version=terms or None, terms_accepted_at=utcnow() if terms else None)
             session.add(user)
             session.flush()
         users[spec.key] = user
@@ -211,11 +215,42 @@ def _seed_moderation(session: Session, users: dict[str, User]) -> None:
 SEED_STEPS.append(_seed_moderation)
 
 
+def _seed_flagship_discussion(session: Session, users: dict[str, User]) -> None:
+    """Versions 1 and 2 of the flagship law with their discussion (app/site/demo_world.py)."""
+    from app.site.demo_world import seed_flagship_discussion
+
+    seed_flagship_discussion(session, users)
+
+
+SEED_STEPS.append(_seed_flagship_discussion)
+
+
 def _seed_summaries(session: Session, users: dict[str, User]) -> None:
-    """A forwarded summary with an acknowledgement, and a digest (app/summaries/demo.py)."""
+    """A forwarded summary with an acknowledgement (app/summaries/demo.py), and the
+    focal point's digest that carries it."""
     from app.summaries.demo import seed_summaries
 
     seed_summaries(session, users)
+    if users.get("focal_osce") is not None:
+        _seed_digest(session, users["focal_osce"])
+
+
+def _seed_digest(session: Session, user: User) -> None:
+    from datetime import timedelta
+
+    from app.core.db import utcnow
+    from app.digests.composition import period_for
+    from app.digests.models import Digest
+    from app.digests.services import compose_for, create_digest, subscription_for
+
+    if session.scalar(select(Digest.id).where(Digest.user_id == user.id)) is not None:
+        return
+    now = utcnow()
+    key = period_for("weekly", now + timedelta(days=7))[0]  # this week's key: send-due will not repeat it
+    subscription = subscription_for(session, user)
+    content = compose_for(session, user, subscription, now - timedelta(days=7), now + timedelta(seconds=1))
+    if not content.is_empty:
+        create_digest(session, user, subscription, content, period_key=key)
 
 
 SEED_STEPS.append(_seed_summaries)

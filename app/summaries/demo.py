@@ -4,7 +4,6 @@ point, and a digest for her. Idempotent: what exists already is kept."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -12,17 +11,37 @@ from sqlalchemy.orm import Session
 
 from app.comments.models import Audience, Comment, CommentStatus
 from app.consultations.models import Consultation
-from app.core.db import utcnow
 from app.summaries import services
 from app.summaries.models import Forwarding, SummaryRevision
+from app.summaries.statistics import compute_statistics
 
 VALDORIA = "Draft Law on the Control of Strategic Goods, Transit and Brokering"
-OVERALL = (
-    "Comments so far concentrate on the **definitions** in Article 1 and on **transit and trans-shipment** "
-    "(Article 5). Civil-society organisations ask for a wider definition of *brokering* that also covers "
-    "arranging transport and financing, and for clearer rules on free economic zones.\n\n"
-    "Industry asks for guidance on intangible transfers before the law enters into force."
-)
+
+
+def overall_text(session: Session, consultation: Consultation) -> str:
+    """The summary's text, with its figures taken from the same statistics the summary publishes."""
+    stats = compute_statistics(session, consultation.id, include_restricted=False)
+    sections = stats["sections"]
+    stances = stats["by_stance"]
+
+    def on(anchor: str) -> int:
+        return sections.get(anchor, {}).get("comments", 0)
+
+    def stance(name: str) -> int:
+        return stances.get(name, {}).get("comments", 0)
+
+    return (
+        f"By the time of this summary, **{stats['comments']} public comments** had been published, on behalf of "
+        f"{stats['organisations']} organisations or by participants speaking for themselves; {stance('supports')} "
+        f"support the provisions they address and {stance('opposes')} oppose them.\n\n"
+        f"Article 4 (intangible transfers) drew {on('article-4')} comments: the universities' request to exempt "
+        "public-domain technology and basic research was taken up in version 2. Article 5 (transit and "
+        f"trans-shipment) drew {on('article-5')}: participants still ask whether free economic zones are inside the "
+        f"customs territory. Article 3 (the Inter-agency Review Board) drew {on('article-3')}, most of them in one "
+        "discussion about who chairs the Board.\n\n"
+        "Civil-society organisations ask for a wider definition of *brokering*; industry asks for fines that "
+        "scale with the value of the goods."
+    )
 
 
 def seed_summaries(session: Session, users: dict[str, Any]) -> None:
@@ -32,7 +51,8 @@ def seed_summaries(session: Session, users: dict[str, Any]) -> None:
         return
     summary = services.get_summary(session, consultation.id)
     if summary is None or summary.current_revision is None:
-        services.save_summary_text(session, consultation, overall=OVERALL, restricted=False, actor=moderator)
+        services.save_summary_text(session, consultation, overall=overall_text(session, consultation), restricted=False,
+                                   actor=moderator)
         cited = list(session.scalars(select(Comment.id).where(
             Comment.consultation_id == consultation.id, Comment.status == CommentStatus.PUBLISHED,
             Comment.audience == Audience.PUBLIC).limit(3)))
@@ -55,19 +75,3 @@ def seed_summaries(session: Session, users: dict[str, Any]) -> None:
         services.respond_to_forwarding(
             session, forwarding, body="Received, thank you. We will compare the transit provisions with those of "
             "neighbouring participating States at the next meeting.", publish=True, actor=focal)
-    _seed_digest(session, focal)
-
-
-def _seed_digest(session: Session, user: Any) -> None:
-    from app.digests.composition import period_for
-    from app.digests.models import Digest
-    from app.digests.services import compose_for, create_digest, subscription_for
-
-    if session.scalar(select(Digest.id).where(Digest.user_id == user.id)) is not None:
-        return
-    now = utcnow()
-    key = period_for("weekly", now + timedelta(days=7))[0]  # this week's key: send-due will not repeat it
-    subscription = subscription_for(session, user)
-    content = compose_for(session, user, subscription, now - timedelta(days=7), now + timedelta(seconds=1))
-    if not content.is_empty:
-        create_digest(session, user, subscription, content, period_key=key)

@@ -1,6 +1,6 @@
 """The comment-resolution table as CSV and XLSX.
 
-Every text cell goes through ``csv_safe`` (app/admin/export.py): a value a
+Every text cell goes through ``csv_safe`` (app/core/csvfiles.py): a value a
 spreadsheet would read as a formula is prefixed with an apostrophe. openpyxl
 stores any string starting with "=" as a formula, so the XLSX needs the same
 guard as the CSV.
@@ -14,10 +14,10 @@ from typing import Any
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from app.admin.export import csv_lines, csv_safe
+from app.core.csvfiles import csv_lines, csv_safe
+from app.core.spreadsheets import xml_safe
 from app.summaries.forms import DECISION_LABELS
 from app.summaries.queries import ResolutionGroup
 
@@ -46,18 +46,20 @@ def resolution_csv(groups: list[ResolutionGroup], base_url: str, consultation_id
     return csv_lines(header(), rows(groups, base_url, consultation_id))
 
 
-def _xlsx_text(value: Any) -> str:
-    # Control characters make openpyxl refuse the cell; drop them, then guard formulas.
-    return csv_safe(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+def xlsx_cell(value: Any) -> Any:
+    """Numbers as numbers; text without what XML cannot hold, formulas made inert."""
+    if isinstance(value, int):
+        return value
+    return csv_safe(xml_safe(str(value)))
 
 
 def resolution_xlsx(groups: list[ResolutionGroup], base_url: str, consultation_id: int) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Resolution table")[:31]
-    sheet.append([_xlsx_text(h) for h in header()])
+    sheet.append([xlsx_cell(h) for h in header()])
     for row in rows(groups, base_url, consultation_id):
-        sheet.append([cell if isinstance(cell, int) else _xlsx_text(cell) for cell in row])
+        sheet.append([xlsx_cell(cell) for cell in row])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     buffer = io.BytesIO()

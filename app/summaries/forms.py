@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, TextAreaField
+from wtforms.validators import Length
 
-from app.core.forms import Form
+from app.core.forms import ActionForm, Form, to_int  # noqa: F401 - imported from here by the views
+from app.core.urls import parse_id
 from app.summaries.models import Decision
-from app.summaries.services import DispositionInput, PointInput
+from app.summaries.services import POINT_MAX, TEXT_MAX, DispositionInput, PointInput
 
 DECISION_LABELS = {
     Decision.ACCEPTED: _l("Accepted"),
@@ -21,29 +23,27 @@ DECISION_LABELS = {
 def to_ids(values) -> list[int]:
     ids = []
     for value in values or []:
-        text = str(value).strip()
-        if text.isascii() and text.isdigit() and len(text) < 12:
-            ids.append(int(text))
+        number = parse_id(str(value))
+        if number is not None:
+            ids.append(number)
     return ids
 
 
-def to_int(value) -> int | None:
-    ids = to_ids([value])
-    return ids[0] if ids else None
 
 
-class ActionForm(Form):
-    """A button that changes something: CSRF only."""
+def _text_length(maximum: int) -> Length:
+    """Read by browsers as ``maxlength``, and by the character counter."""
+    return Length(max=maximum, message=_l("Shorten your text to %(max)d characters or fewer (it has %(length)d)."))
 
 
 class SummaryTextForm(Form):
-    overall = TextAreaField(_l("Overall summary"))
+    overall = TextAreaField(_l("Overall summary"), validators=[_text_length(TEXT_MAX)])
     restricted = BooleanField(_l("Restricted summary"))
 
 
 class PointForm(Form):
     section_id = SelectField(_l("Provision"), validate_choice=False)
-    text = TextAreaField(_l("The point"))
+    text = TextAreaField(_l("The point"), validators=[_text_length(POINT_MAX)])
     comment_ids = SelectMultipleField(_l("Comments cited"), validate_choice=False)
 
     def data_for_service(self) -> PointInput:

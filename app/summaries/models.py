@@ -14,9 +14,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Select, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.comments.models import comment_scopes
+from app.core.cache import track
 from app.core.db import Base, utcnow
 
 if TYPE_CHECKING:
@@ -52,9 +54,6 @@ class Summary(Base):
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"), unique=True)
     # draft until the first revision is published; published afterwards (a newer draft revision may exist).
     status: Mapped[str] = mapped_column(String(16), default=SummaryStatus.DRAFT)
-    # A restricted summary may cite restricted comments; only people who may read
-    # restricted comments of the consultation see it.
-    restricted: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -99,6 +98,11 @@ class SummaryRevision(Base):
     overall_html: Mapped[str] = mapped_column(Text, default="")
     sanitizer_version: Mapped[int] = mapped_column(default=1)
     change_note: Mapped[str] = mapped_column(Text, default="")
+    # Who may read this revision once published: a restricted revision may cite
+    # restricted comments and its figures count them, so only people who may
+    # read the consultation's restricted comments see it. Set on the draft
+    # revision; frozen with the rest of the revision when it is published.
+    restricted: Mapped[bool] = mapped_column(default=False, server_default="0")
     # Computed by app/summaries/statistics.py when the revision is published.
     statistics: Mapped[dict | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
@@ -248,3 +252,15 @@ class ForwardingResponse(Base):
 
 
 Index("ix_forwarding_target", Forwarding.target_type, Forwarding.target_key)
+
+
+# Discussions show "Answered in" links to published summary points and
+# dispositions: their changes renew the token of the consultation they answer
+# (app/core/cache.py).
+def _summary_consultation(summary_id: int) -> Select:
+    return select(Summary.consultation_id).where(Summary.id == summary_id)
+
+
+track(SummaryRevision, scopes=lambda _s, revision: _summary_consultation(revision.summary_id))
+track(Disposition, scopes=lambda _s, disposition: _summary_consultation(disposition.summary_id))
+track(DispositionComment, scopes=lambda session, answered: comment_scopes(session, answered.comment_id))

@@ -1,6 +1,9 @@
 """Summary services: write and publish a summary, cite comments, forward it to
 focal points, acknowledge and answer a forwarded summary, and the
-comment-resolution table. Every function flushes, never commits."""
+comment-resolution table. Every function flushes, never commits.
+
+Over 400 lines: a summary revision, its forwardings and the resolution table share
+the revision's life (draft, published, forwarded); the next split is forwarding."""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +23,7 @@ from app.core.db import utcnow
 from app.core.errors import Conflict, DomainError
 from app.core.mail import queue_email
 from app.core.sanitize import SANITIZER_VERSION, render_comment_markdown, render_markdown
+from app.core.urls import external_url
 from app.geography.models import Country, Region
 from app.summaries.models import (
     Decision,
@@ -36,6 +39,7 @@ from app.summaries.models import (
     SummaryStatus,
     TargetType,
 )
+from app.summaries.policy import can_view_summary_revision
 from app.summaries.statistics import compute_statistics
 
 TEXT_MAX = 20_000
@@ -60,11 +64,18 @@ def _text(value: str, *, field_name: str, max_length: int, required: bool, messa
     return value
 
 
-def absolute_url(path: str) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + path
-
-
 # --- writing -----------------------------------------------------------------------------
+
+class ConsultationNotPublished(Conflict):
+    pass
+
+
+def _check_summarisable(consultation: Consultation) -> None:
+    """A consultation that was never published has nothing to summarise or forward."""
+    if consultation.status == Status.DRAFT or not consultation.published_versions:
+        raise ConsultationNotPublished(_l("This consultation is not published; it cannot be summarised or "
+                                          "forwarded."))
+
 
 def get_summary(session: Session, consultation_id: int) -> Summary | None:
     return session.scalar(select(Summary).where(Summary.consultation_id == consultation_id))
@@ -83,7 +94,8 @@ def _working_revision(session: Session, consultation: Consultation, *, actor: An
     if revision is None:
         current = summary.current_revision
         revision = SummaryRevision(number=(current.number + 1) if current else 1,
-                                   created_by_id=getattr(actor, "id", None))
+                                   created_by_id=getattr(actor, "id", None),
+                                   restricted=current.restricted if current is not None else False)
         if current is not None:
             revision.overall_source, revision.overall_html = current.overall_source, current.overall_html
             for point in current.points:
@@ -96,8 +108,8 @@ def _working_revision(session: Session, consultation: Consultation, *, actor: An
     return summary, revision
 
 
-def _cites_restricted(session: Session, summary: Summary) -> bool:
-    ids = [c.comment_id for r in summary.revisions for p in r.points for c in p.citations]
+def _cites_restricted(session: Session, revision: SummaryRevision) -> bool:
+    ids = [c.comment_id for p in revision.points for c in p.citations]
     if not ids:
         return False
     return session.scalar(select(Comment.id).where(Comment.id.in_(ids), Comment.audience != Audience.PUBLIC)
@@ -106,16 +118,21 @@ def _cites_restricted(session: Session, summary: Summary) -> bool:
 
 def save_summary_text(session: Session, consultation: Consultation, *, overall: str, restricted: bool,
                       actor: Any) -> SummaryRevision:
-    """The overall text and the restricted flag of the summary's draft revision."""
+    """The overall text and the restricted flag of the summary's draft revision.
+
+    The flag belongs to the draft revision only: revisions already published keep
+    the audience they were published for."""
+    _check_summarisable(consultation)
     overall = _text(overall, field_name="overall", max_length=TEXT_MAX, required=False, message="")
     summary, revision = _working_revision(session, consultation, actor=actor)
-    if summary.restricted and not restricted and _cites_restricted(session, summary):
+    if revision.restricted and not restricted and _cites_restricted(session, revision):
         raise DomainError(_l("This summary cites restricted comments, so it must stay restricted. Remove those "
                              "citations first."), field="restricted")
-    if restricted != summary.restricted:
+    if restricted != revision.restricted:
         record(session, actor=actor, action="summary.restricted_changed", target=summary,
-               before={"restricted": summary.restricted}, after={"restricted": restricted})
-    summary.restricted = restricted
+               before={"restricted": revision.restricted, "revision": revision.number},
+               after={"restricted": restricted, "revision": revision.number})
+    revision.restricted = restricted
     revision.overall_source = overall
     revision.overall_html = render_markdown(overall)
     revision.sanitizer_version = SANITIZER_VERSION
@@ -139,7 +156,7 @@ def _section_of(session: Session, consultation: Consultation, section_id: int | 
     return section
 
 
-def _citable(session: Session, consultation: Consultation, summary: Summary, ids: list[int], *,
+def _citable(session: Session, consultation: Consultation, revision: SummaryRevision, ids: list[int], *,
              field_name: str) -> list[Comment]:
     ids = sorted(set(ids))
     if not ids:
@@ -149,27 +166,28 @@ def _citable(session: Session, consultation: Consultation, summary: Summary, ids
         raise DomainError(_l("Cite only comments of this consultation."), field=field_name)
     if any(c.status != CommentStatus.PUBLISHED for c in comments):
         raise DomainError(_l("Cite only published comments."), field=field_name)
-    if not summary.restricted and any(c.audience != Audience.PUBLIC for c in comments):
+    if not revision.restricted and any(c.audience != Audience.PUBLIC for c in comments):
         raise DomainError(_l("Restricted comments can be cited only in a restricted summary. Mark the summary "
                              "as restricted, or remove those citations."), field=field_name)
     return comments
 
 
-def _fill_point(session: Session, consultation: Consultation, summary: Summary, point: SummaryPoint,
+def _fill_point(session: Session, consultation: Consultation, revision: SummaryRevision, point: SummaryPoint,
                 data: PointInput) -> None:
     text = _text(data.text, field_name="text", max_length=POINT_MAX, required=True,
                  message=_l("Write the point."))
     section = _section_of(session, consultation, data.section_id)
-    comments = _citable(session, consultation, summary, data.comment_ids, field_name="comment_ids")
+    comments = _citable(session, consultation, revision, data.comment_ids, field_name="comment_ids")
     point.section_id = section.id if section else None
     point.text_source, point.text_html = text, render_markdown(text)
     point.citations = [SummaryCitation(comment_id=c.id) for c in comments]
 
 
 def add_point(session: Session, consultation: Consultation, data: PointInput, *, actor: Any) -> SummaryPoint:
-    summary, revision = _working_revision(session, consultation, actor=actor)
+    _check_summarisable(consultation)
+    _summary, revision = _working_revision(session, consultation, actor=actor)
     point = SummaryPoint(position=max((p.position for p in revision.points), default=0) + 1)
-    _fill_point(session, consultation, summary, point, data)
+    _fill_point(session, consultation, revision, point, data)
     revision.points.append(point)
     session.flush()
     return point
@@ -184,7 +202,7 @@ def update_point(session: Session, consultation: Consultation, point: SummaryPoi
                  actor: Any) -> SummaryPoint:
     summary = get_summary(session, consultation.id)
     _editable_point(summary, point)
-    _fill_point(session, consultation, summary, point, data)
+    _fill_point(session, consultation, point.revision, point, data)
     session.flush()
     return point
 
@@ -200,16 +218,21 @@ def publish_summary(session: Session, consultation: Consultation, *, change_note
                     now: datetime | None = None) -> SummaryRevision:
     """Freeze the draft revision with its computed figures; the summary becomes public (unless restricted)."""
     now = now or utcnow()
+    _check_summarisable(consultation)
     summary = get_summary(session, consultation.id)
     revision = summary.working_revision if summary else None
     if revision is None:
         raise Conflict(_l("There is no draft of the summary to publish. Edit the summary first."))
+    if not revision.restricted and _cites_restricted(session, revision):
+        raise DomainError(_l("This summary cites restricted comments, so it must stay restricted. Remove those "
+                             "citations first."), field="change_note")
     if not revision.overall_source and not revision.points:
         raise DomainError(_l("Write the overall summary or at least one point before publishing."),
                           field="change_note")
     change_note = _text(change_note, field_name="change_note", max_length=2000, required=revision.number > 1,
                         message=_l("Explain what changed since the last published summary."))
-    revision.statistics = compute_statistics(session, consultation.id, include_restricted=summary.restricted)
+    # A public revision's figures count only what the public may read.
+    revision.statistics = compute_statistics(session, consultation.id, include_restricted=revision.restricted)
     revision.change_note = change_note
     revision.published_at = now
     revision.published_by_id = getattr(actor, "id", None)
@@ -221,7 +244,10 @@ def publish_summary(session: Session, consultation: Consultation, *, change_note
                before={"status": before}, after={"status": Status.SUMMARISED})
     session.flush()
     record(session, actor=actor, action="summary.published", target=summary,
-           after={"revision": revision.number, "restricted": summary.restricted})
+           after={"revision": revision.number, "restricted": revision.restricted})
+    from app.summaries.notifications import notify_citations
+
+    notify_citations(session, consultation, revision, actor=actor)
     return revision
 
 
@@ -267,6 +293,7 @@ def forward_summary(session: Session, consultation: Consultation, *, regions: li
     own country and regions, whose focal points may read restricted comments.
     """
     now = now or utcnow()
+    _check_summarisable(consultation)
     summary = get_summary(session, consultation.id)
     revision = summary.current_revision if summary else None
     if revision is None:
@@ -277,7 +304,7 @@ def forward_summary(session: Session, consultation: Consultation, *, regions: li
     targets = list(dict.fromkeys(targets))
     if not targets:
         raise DomainError(_l("Choose at least one regional organisation or country."), field="regions")
-    if summary.restricted:
+    if revision.restricted:
         outside = [key for kind, key in targets
                    if not ((kind == TargetType.COUNTRY and key == consultation.country_code)
                            or (kind == TargetType.REGION and key in consultation.region_codes))]
@@ -291,6 +318,13 @@ def forward_summary(session: Session, consultation: Consultation, *, regions: li
         raise NoFocalPoint(_l("No focal point is registered for %(targets)s, so nothing was sent. Remove them from "
                               "the list, or ask an administrator to grant the focal point role first.",
                               targets=", ".join(empty)), field="regions")
+    # Whoever receives the summary must be able to read it (and its consultation) afterwards.
+    blind = [key for (_kind, key), users in recipients.items()
+             if any(not can_view_summary_revision(u, revision, consultation) for u in users)]
+    if blind:
+        raise DomainError(_l("The focal points of %(targets)s may not read this consultation or its summary, so "
+                             "nothing was sent. Invite them to the consultation first, or remove them from the "
+                             "list.", targets=", ".join(blind)), field="regions")
     already = [key for kind, key in targets if session.scalar(select(Forwarding.id).where(
         Forwarding.revision_id == revision.id, Forwarding.target_type == kind, Forwarding.target_key == key))]
     if already:
@@ -312,8 +346,10 @@ def forward_summary(session: Session, consultation: Consultation, *, regions: li
                 session, to=user.email, template="summaries/forwarded",
                 dedupe_key=f"summary-forwarded:{forwarding.id}:{user.id}", locale=user.preferred_language,
                 user=user, consultation=consultation, revision=revision, forwarding=forwarding,
-                changes=changes, statistics=revision.statistics or {},
-                url=absolute_url(f"/forwarded/{forwarding.id}"))
+                changes=None if changes is None else [
+                    r for r in changes if can_view_summary_revision(user, r, consultation)],
+                statistics=revision.statistics or {},
+                url=external_url("summaries.show_forwarding", forwarding_id=forwarding.id))
         forwardings.append(forwarding)
     # An open consultation summarised on demand keeps its clock; a closed one moves on.
     if consultation.effective_status(now) in (Status.CLOSED, Status.SUMMARISED):
@@ -367,7 +403,7 @@ def respond_to_forwarding(session: Session, forwarding: Forwarding, *, body: str
                     dedupe_key=f"summary-response:{response.id}:{forwarder.id}",
                     locale=forwarder.preferred_language, user=forwarder, responder=actor.display_name,
                     consultation=consultation, forwarding=forwarding, response=response,
-                    url=absolute_url(f"/manage/consultations/{consultation.id}/summary/forward"))
+                    url=external_url("summaries.forward_summary", consultation_id=consultation.id))
     return response
 
 
@@ -417,6 +453,9 @@ def save_disposition(session: Session, consultation: Consultation, data: Disposi
     session.flush()
     record(session, actor=actor, action="disposition.saved", target=disposition, before=before,
            after={"decision": data.decision, "section": disposition.section_id, "round": disposition.round})
+    from app.summaries.notifications import notify_disposition
+
+    notify_disposition(session, consultation, summary, disposition, actor=actor)
     return disposition
 
 

@@ -46,7 +46,7 @@ def world(live_server):
             section_id=draft.article_5_id, text="Name the Customs Service as the supervisor in free zones.",
             comment_ids=[first, second]), actor=actor)
         summaries.publish_summary(session, row, actor=actor)
-        return dict(author=author, draft=draft, first=first, second=second)
+        return dict(author=author, draft=draft, first=first, second=second, nadia=nadia.name)
 
     return js.in_app(live_server, seed)
 
@@ -70,7 +70,13 @@ def test_an_author_publishes_version_2_and_enters_a_disposition(page, live_serve
     js.submit(page, "Save section")
     assert "Section saved." in js.flash(page)
 
-    # --- publish it: the change note is required ------------------------------------------------
+    # --- publish it, after a confirmation page: the change note is required -----------------------
+    with page.expect_navigation():
+        page.get_by_role("link", name="Publish version 2…").click()
+    check_a11y(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Publish version 2?")
+    expect(page.get_by_role("main")).to_contain_text("it can no longer change")
+    expect(page.get_by_role("link", name="Cancel — keep preparing it")).to_be_visible()
     js.submit(page, "Publish version 2")
     expect(page.get_by_role("alert").filter(has_text="There is a problem")).to_contain_text(
         "Explain what changed in this version.")
@@ -116,7 +122,10 @@ def test_an_author_publishes_version_2_and_enters_a_disposition(page, live_serve
     table = page.get_by_role("table", name="Points raised and the government’s decisions")
     expect(table).to_contain_text("Partly accepted")
     expect(table).to_contain_text("zone operators keep their record-keeping duties")
-    expect(table.get_by_role("link", name=f"comment {world['first']}")).to_be_visible()
+    # citations name their author with an excerpt; the row links to the summary point it answers
+    expect(table.get_by_role("link", name=world["nadia"])).to_be_visible()
+    expect(table).to_contain_text("Say who supervises goods in free economic zones")
+    expect(table.get_by_role("link", name=re.compile(r"^Summary point: Name the Customs Service"))).to_be_visible()
     with page.expect_navigation():
         table.get_by_role("link", name="See the wording in version 2").click()
     check_a11y(page)

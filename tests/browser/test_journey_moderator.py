@@ -77,6 +77,20 @@ def test_a_moderator_approves_rejects_hides_and_sanctions(page, browser, live_se
     expect(page.locator(f"#item-{ids['off_topic']}")).to_contain_text("football stadium")
     queue_url = page.url
 
+    # --- the keyboard alone: one tab stop per item, then "select all" without a round trip ------
+    boxes = page.locator('.queue-items input[name="items"]')
+    boxes.nth(0).focus()
+    page.keyboard.press("Tab")
+    expect(boxes.nth(1)).to_be_focused()
+    select_all = page.get_by_role("button", name=re.compile(r"^Select all"))
+    select_all.focus()
+    page.keyboard.press("Enter")
+    expect(boxes.nth(0)).to_be_checked()
+    expect(boxes.nth(1)).to_be_checked()
+    assert page.url == queue_url
+    page.get_by_role("button", name="Clear the selection").click()
+    expect(boxes.nth(0)).not_to_be_checked()
+
     # --- approve ----------------------------------------------------------------------------
     open_item(page, ids["good"])
     decide(page, "Approve")
@@ -109,6 +123,13 @@ def test_a_moderator_approves_rejects_hides_and_sanctions(page, browser, live_se
         expect(decisions).to_contain_text(reason)
         message = js.mail_to(live_server, rejected.email, "A moderator decided on your comment")
         assert reason in live_server.mail.text_of(message)
+        # The e-mail's links lead to the decision and to the comment's receipt, which still opens.
+        links = live_server.mail.links_in(message)
+        [to_decision] = [link for link in links if "/account/moderation#decision-" in link]
+        js.visit(author_page, to_decision)
+        [to_receipt] = [link for link in links if link.endswith("/receipt")]
+        js.visit(author_page, to_receipt)
+        expect(author_page.get_by_role("main")).to_contain_text(reason)
         # The approved comment is public; the rejected one is not.
         js.visit(author_page, draft.article_5_url)
         discussion = author_page.get_by_role("region", name=re.compile("Comments on this provision"))

@@ -54,6 +54,7 @@ def test_an_ngo_expert_registers_joins_an_organisation_and_comments(page, browse
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Name shown to others").fill(name)
     page.get_by_label("Password").fill(password)
+    page.get_by_label("I accept the terms of participation and have read the privacy notice").check()
     js.submit(page, "Create an account")
     assert page.url.endswith("/check-email?sent=registration")
 
@@ -111,9 +112,13 @@ def test_an_ngo_expert_registers_joins_an_organisation_and_comments(page, browse
     # --- propose wording (an amendment) -------------------------------------------------------
     js.visit(page, draft.article_5_url)
     form = page.locator("#comment-form")
+    wording = form.get_by_label("Proposed wording for this provision")
+    expect(wording).to_have_value(re.compile(r"Goods placed in a free economic zone remain subject to customs"))
+    assert wording.get_attribute("rows") == "12"
     form.get_by_label("Your comment", exact=True).fill("Customs should keep the lead; proposed wording below.")
+    expect(form.locator("#body-counter")).to_have_text("Characters left: 9,947")
     form.get_by_label("Proposed wording (amendment)").check()
-    form.get_by_label("Proposed wording for this provision").fill(
+    wording.fill(
         "2. Goods placed in a free economic zone remain subject to customs supervision, inspection "
         "and to the controls of this Law.")
     form.get_by_label("Speaking for").select_option(label=world["organisation"])
@@ -121,6 +126,9 @@ def test_an_ngo_expert_registers_joins_an_organisation_and_comments(page, browse
     expect(page.get_by_role("heading", level=1)).to_have_text("Your comment was received")
     amendment = page.get_by_role("region", name="Proposed wording, compared with the draft")
     expect(amendment.locator("ins", has_text="inspection")).to_be_visible()
+    expect(amendment.locator("ins", has_text="2.")).to_have_count(0)  # the copied number is not a change
+    for marker in amendment.locator("ins, del").all():
+        assert marker.inner_text().replace("inserted:", "").replace("deleted:", "").strip(), "no empty marker"
 
     # --- reply in a thread --------------------------------------------------------------------
     js.visit(page, draft.article_5_url)

@@ -24,7 +24,8 @@ GOOD_PASSWORD = "a long and quiet passphrase"
 
 
 def register(client, email, display_name="New Person", password=GOOD_PASSWORD, **kw):
-    return client.post("/register", data={"email": email, "display_name": display_name, "password": password}, **kw)
+    return client.post("/register", data={"email": email, "display_name": display_name, "password": password,
+                                          "accept_terms": "y"}, **kw)
 
 
 # --- registration ----------------------------------------------------------------------
@@ -100,13 +101,23 @@ def test_registration_refuses_weak_passwords(client, session, email, password, m
     assert user_by_email(session, email) is None
 
 
-@pytest.mark.parametrize("name", ["Evil\r\nBcc: victim@example.org", "Admin\u202eelbisiv", "   "])
+@pytest.mark.parametrize("name", ["Evil\x00Name", "Admin\u202eelbisiv", "   "])
 def test_registration_refuses_display_names_with_control_characters(client, session, email, name):
     response = register(client, email, display_name=name)
 
     assert response.status_code == 400
     assert 'id="display_name-error"' in response.text
     assert user_by_email(session, email) is None
+
+
+def test_line_breaks_in_a_display_name_become_spaces_and_never_reach_a_header(client, session, email):
+    """A single-line field keeps no line break, so nothing typed there can start
+    a new e-mail header line."""
+    response = register(client, email, display_name="Evil\r\nBcc: victim@example.org")
+
+    assert response.status_code == 302
+    name = user_by_email(session, email).display_name
+    assert "\r" not in name and "\n" not in name and name.startswith("Evil") and name.endswith("victim@example.org")
 
 
 def test_signed_in_people_are_sent_from_registration_to_their_account(client, session):

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from app import create_app
 from app.accounts.models import User
 from app.core.db import db
+from app.core.mail import build_message
 from app.core.models import AuditEntry, OutboxMessage
 from app.extensions import limiter
 from config import TestingConfig
@@ -99,7 +100,9 @@ def user_by_email(session, email: str) -> User | None:
 
 
 def link_in(message: OutboxMessage, contains: str = "") -> str:
-    return [link for link in re.findall(r"https?://\S+", message.body_text) if contains in link][0]
+    """A link as the recipient gets it (the row itself holds sealed placeholders)."""
+    text = build_message(message, "Agora 1540 <no-reply@agora1540.invalid>").get_body(("plain",)).get_content()
+    return [link for link in re.findall(r"https?://\S+", text) if contains in link][0]
 
 
 def path_of(link: str, app) -> str:

@@ -134,3 +134,101 @@ def test_twenty_concurrent_writers_keep_one_linear_chain(scratch_url):
     engine.dispose()
     assert report.ok and report.checked == 100
     assert len(set(prev_hashes)) == 100, "two entries share a predecessor: the chain forked"
+
+
+# --- the head: cutting entries from the end shows ----------------------------------------
+
+
+def _cut_tail(session, from_id: int) -> None:
+    _disable_guard(session)
+    session.execute(text("DELETE FROM audit_entry WHERE id >= :id"), {"id": from_id})
+    session.expire_all()
+
+
+def _head(session):
+    from app.core.models import AuditHead
+
+    session.expire_all()
+    return session.get(AuditHead, 1)
+
+
+def test_each_append_moves_the_head_in_the_same_transaction(session):
+    _, entries = _three_entries(session)
+    head = _head(session)
+    assert (head.entry_id, head.hash) == (entries[-1].id, entries[-1].hash)
+    report = verify_chain(session)
+    assert report.ok and report.head == f"{entries[-1].id}:{entries[-1].hash}"
+
+
+def test_a_truncated_tail_is_caught(session):
+    _, entries = _three_entries(session)
+    second, last = entries[1].id, entries[-1].id
+    _cut_tail(session, second)
+
+    report = verify_chain(session)
+
+    assert not report.ok
+    assert report.broken_at == last
+    assert "removed" in report.problem
+
+
+def test_an_entry_appended_after_a_cut_does_not_hide_it(session):
+    actor, entries = _three_entries(session)
+    _cut_tail(session, entries[1].id)
+    record(session, actor=actor, action="user.rename", target=actor)
+    assert not verify_chain(session).ok
+
+
+def test_cli_prints_the_head_and_checks_a_recorded_one(app, session):
+    actor, entries = _three_entries(session)
+    actor = actor.id
+    (first_id, first_hash), second_id, last_id = (entries[0].id, entries[0].hash), entries[1].id, entries[-1].id
+    recorded = f"{entries[-1].id}:{entries[-1].hash}"
+    runner = CliRunner()
+    with app.app_context():
+        first = runner.invoke(audit_verify, [])
+    assert first.exit_code == 0, first.output
+    assert f"audit head: {recorded}" in first.output
+
+    later = record(session, actor=None, action="user.rename", target_type="User", target_id=actor)
+    later = f"{later.id}:{later.hash}"
+    with app.app_context():
+        grown = runner.invoke(audit_verify, ["--expect-head", recorded])
+    assert grown.exit_code == 0, grown.output
+    assert f"audit head: {later}" in grown.output
+
+    # Someone with full write access cuts the tail and rewrites the head to match:
+    # the chain and the stored head agree, only the recorded head shows it.
+    _cut_tail(session, second_id)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ALTER TABLE audit_head DISABLE TRIGGER audit_head_forward_only"))
+    session.execute(text("UPDATE audit_head SET entry_id = :id, hash = :hash WHERE id = 1"),
+                    {"id": first_id, "hash": first_hash})
+    session.expire_all()
+    assert verify_chain(session).ok
+    with app.app_context():
+        caught = runner.invoke(audit_verify, ["--expect-head", recorded])
+    assert caught.exit_code == 1
+    assert f"broken at entry {last_id}" in caught.output
+    assert "recorded head" in caught.output
+
+
+def test_cli_refuses_a_malformed_expected_head(app, session):
+    with app.app_context():
+        result = CliRunner().invoke(audit_verify, ["--expect-head", "12:not-a-hash"])
+    assert result.exit_code == 2
+    assert "ID:HASH" in result.output
+
+
+def test_postgres_head_only_moves_forward(session):
+    import pytest
+    from sqlalchemy.exc import DBAPIError
+
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the forward-only trigger is PostgreSQL's")
+    _, entries = _three_entries(session)
+    for statement in ("UPDATE audit_head SET entry_id = entry_id - 1 WHERE id = 1", "DELETE FROM audit_head"):
+        nested = session.begin_nested()
+        with pytest.raises(DBAPIError, match="only moves forward"):
+            session.execute(text(statement))
+        nested.rollback()

@@ -216,6 +216,27 @@ def test_support_edit_and_withdraw_through_the_pages(client, session):
     assert "Withdrawn by the author." in page and "Corrected" not in page
 
 
+def test_an_edit_sent_after_a_moderators_decision_is_a_409_that_keeps_the_text(client, session):
+    from app.moderation.services import DecisionInput, decide
+    from tests.integration.test_moderation_support import make_moderator
+
+    consultation = make_consultation(session)
+    author = make_user(session)
+    comment = add_comment(session, consultation, author, body="Original wording")
+    login(client, author)
+    edit = client.get(f"/consultations/{consultation.id}/comments/{comment.id}/edit").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', edit).group(1)
+    decide(session, comment, DecisionInput(action="highlight"), expected_version=comment.version,
+           actor=make_moderator(session))  # while the author types
+    response = client.post(f"/consultations/{consultation.id}/comments/{comment.id}/edit",
+                           data={"body": "My long and careful rewording", "version": version})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "This comment changed while you were editing it" in page and "My long and careful rewording" in page
+    session.expire_all()
+    assert session.get(Comment, comment.id).body_source == "Original wording"
+
+
 def test_pending_comments_show_only_to_their_author(client, session):
     consultation = make_consultation(session, moderation="pre")
     author = make_user(session)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -11,8 +12,10 @@ import docx
 import pytest
 from openpyxl import Workbook
 
+from app.consultations import sharing
 from app.consultations.attachments import detect_content_type, safe_filename
-from app.consultations.models import Attachment
+from app.consultations.models import Attachment, Consultation
+from app.core.db import db
 from tests.conftest import CORPORA
 from tests.factories import login
 from tests.integration.test_consultations_support import make_author, make_consultation
@@ -143,3 +146,85 @@ def test_attachment_of_another_consultation_is_404(client, session, app):
 ])
 def test_safe_filename(raw, expected):
     assert safe_filename(raw) == expected
+
+
+# --- a full disk ---------------------------------------------------------------------
+
+@pytest.fixture()
+def small_disk(tmp_path):
+    """A real 256 KiB file system (tmpfs): writing more than that fails with ENOSPC."""
+    mount_point = tmp_path / "small-disk"
+    mount_point.mkdir()
+    try:
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs", str(mount_point)],
+                                 capture_output=True, text=True, check=False)
+    except OSError as error:
+        pytest.skip(f"cannot run mount to get a small file system: {error}")
+    if mounted.returncode != 0:
+        pytest.skip(f"mounting a 256 KiB tmpfs is not permitted here (needs root): {mounted.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def test_an_upload_that_fills_the_disk_is_refused_on_the_form_leaves_nothing_and_the_next_fits(
+        client, session, app, small_disk, monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", small_disk)
+    author = make_author(session)
+    consultation = make_consultation(session, author)
+    login(client, author)
+    too_big = b"%PDF-1.7\n" + b"0" * (400 * 1024) + b"\n%%EOF\n"
+    response = _upload(client, consultation, "annex-ii.pdf", too_big, title="Annex II")
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert "not enough storage space on the server" in page and "Nothing was saved" in page
+    assert 'value="Annex II"' in page  # the form comes back with what was typed
+    assert list(small_disk.iterdir()) == []  # no partial file, no temporary file
+    session.expire_all()
+    assert session.query(Attachment).filter_by(consultation_id=consultation.id).count() == 0
+
+    small = GOOD["memo.pdf"][0]
+    response = _upload(client, consultation, "memo.pdf", small, title="Memorandum")
+    assert response.status_code == 302
+    attachment = session.query(Attachment).filter_by(consultation_id=consultation.id).one()
+    assert [p.name for p in small_disk.iterdir()] == [attachment.stored_name]
+    assert client.get(f"/consultations/{consultation.id}/attachments/{attachment.id}").data == small
+
+
+def test_a_stored_file_stays_exactly_when_its_transaction_commits(app, session, tmp_path):
+    author = make_author(session)
+    consultation = make_consultation(session, author)
+    data = GOOD["memo.pdf"][0]
+
+    def add(on):
+        return sharing.add_attachment(on, on.get(Consultation, consultation.id), filename="memo.pdf", data=data,
+                                      upload_dir=tmp_path, max_bytes=1024 * 1024, actor=author)
+
+    # A request that ends without committing (an error after the service ran): the file goes.
+    other = db.state(app).sessionmaker()
+    add(other)
+    assert len(list(tmp_path.iterdir())) == 1
+    other.close()
+    assert list(tmp_path.iterdir()) == []
+
+    # A savepoint that rolls back later in the same transaction does not take the file
+    # with it; the commit keeps it.
+    kept = add(session)
+    with pytest.raises(RuntimeError), session.begin_nested():
+        raise RuntimeError("an unrelated step refused")
+    session.commit()
+    assert [p.name for p in tmp_path.iterdir()] == [kept.stored_name]
+
+    # A transaction that rolls back: its file goes, the committed one stays.
+    add(session)
+    session.rollback()
+    assert [p.name for p in tmp_path.iterdir()] == [kept.stored_name]
+
+    # Deleting removes the file only once the deletion commits.
+    sharing.delete_attachment(session, session.get(Attachment, kept.id), upload_dir=tmp_path, actor=author)
+    session.rollback()
+    assert [p.name for p in tmp_path.iterdir()] == [kept.stored_name]
+    sharing.delete_attachment(session, session.get(Attachment, kept.id), upload_dir=tmp_path, actor=author)
+    session.commit()
+    assert list(tmp_path.iterdir()) == []

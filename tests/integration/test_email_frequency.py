@@ -187,6 +187,6 @@ def test_the_preferences_page_saves_the_frequency(client, session):
     assert saved.email_frequency == EmailFrequency.DAILY and saved.email_replies and not saved.email_closing
     assert _checked(client.get("/notifications/settings").get_data(as_text=True)) == "daily"
     bad = client.post("/notifications/settings", data={"email_frequency": "hourly"})
-    assert bad.status_code == 400
+    assert bad.status_code == 422  # a choice outside the list: the form does not validate
     session.refresh(saved)
     assert saved.email_frequency == EmailFrequency.DAILY

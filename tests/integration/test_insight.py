@@ -17,7 +17,8 @@ from tests.integration.test_consultations_support import details, make_author
 
 # GCC: six Member States (BH, KW, OM, QA, SA, AE) in data/regional_organisations.yaml.
 REGION = "GCC"
-NOT_ADDRESSED = "not addressed in any draft on the platform"
+NOT_ADDRESSED = "nothing on the platform"
+IN_CONSULTATION = "in consultation 1 draft"
 
 
 def draft_text(n: int) -> str:
@@ -69,11 +70,11 @@ def test_matrix_shows_which_state_addresses_which_paragraph(client, session):
     rows = matrix(response)
     assert len(rows) == 6  # every Member State has a row, with or without drafts
     qatar = row_of(rows, "Qatar")
-    assert qatar["OP3d"].startswith("1 draft") and "2 data fields" in qatar["OP3d"]
-    assert qatar["OP3c"].startswith("1 draft") and "1 data field" in qatar["OP3c"]
+    assert qatar["OP3d"].startswith(IN_CONSULTATION) and "2 data fields" in qatar["OP3d"]
+    assert qatar["OP3c"].startswith(IN_CONSULTATION) and "1 data field" in qatar["OP3c"]
     assert NOT_ADDRESSED in qatar["OP2"]
     oman = row_of(rows, "Oman")
-    assert all(NOT_ADDRESSED in text for text in oman.values())
+    assert all(NOT_ADDRESSED in text for column, text in oman.items() if column != "Drafts")
     # The cell links to the State's page, at the paragraph; the footer counts States.
     assert f'href="/regions/{REGION}/coverage/QA#c' in page
     assert "1 of 6" in page and "0 of 6" in page
@@ -115,9 +116,9 @@ def test_unpublished_drafts_never_count(client, session):
         level=article.level, number=article.number, heading=article.heading, anchor=article.anchor,
         body=article.body_source, obligations=["OP3d.transit", "OP2.finance"]), actor=author)
     rows = matrix(client.get(f"/regions/{REGION}/coverage"))
-    assert all(NOT_ADDRESSED in text for text in row_of(rows, "Kuwait").values())
+    assert all(NOT_ADDRESSED in text for column, text in row_of(rows, "Kuwait").items() if column != "Drafts")
     bahrain = row_of(rows, "Bahrain")
-    assert bahrain["OP3d"].startswith("1 draft")
+    assert bahrain["OP3d"].startswith(IN_CONSULTATION)
     assert NOT_ADDRESSED in bahrain["OP2"]
     # Nor on the State's page.
     kuwait = client.get(f"/regions/{REGION}/coverage/KW").get_data(as_text=True)
@@ -144,7 +145,7 @@ def test_invited_only_consultation_counts_only_for_those_who_can_read_it(client,
 
     login(client, guest)
     response = client.get(f"/regions/{REGION}/coverage")
-    assert row_of(matrix(response), "Saudi Arabia")["OP3a"].startswith("1 draft")
+    assert row_of(matrix(response), "Saudi Arabia")["OP3a"].startswith(IN_CONSULTATION)
     assert "invited-only consultation" in response.get_data(as_text=True)  # labelled as restricted
     state = client.get(f"/regions/{REGION}/coverage/SA").get_data(as_text=True)
     assert "Confidential draft on biosecurity" in state
@@ -262,8 +263,8 @@ def test_query_count_does_not_grow_with_drafts(client, session, query_counter, u
         make_draft(session, countries[i % len(countries)],
                    {"article-1": ["OP3d.transit", "OP3c.brokering"], "article-3": ["OP3a.licensing"]})
     many = _count(client, query_counter, url)
-    page = client.get(f"/regions/{REGION}/coverage").get_data(as_text=True)
-    assert page.count(NOT_ADDRESSED) < 6 * 12  # the drafts did land in the matrix
+    rows = matrix(client.get(f"/regions/{REGION}/coverage"))
+    assert sum(NOT_ADDRESSED in text for cells in rows.values() for text in cells.values()) < 6 * 6  # drafts landed
     assert many == few
 
 

@@ -72,7 +72,7 @@ def test_a_name_taken_in_another_letter_case_is_an_error_on_the_name_field(sessi
     login(client, make_user(session))
     data = form(name=existing.name.upper(), website="https://kept.example.org")
     response = client.post("/organisations/new", data=data)
-    assert response.status_code == 400
+    assert response.status_code == 409  # Conflict: the name is taken
     page = text_of(response)
     assert 'id="name-error"' in page and "already registered" in page
     assert 'href="#name"' in page  # the error summary links to the field
@@ -90,7 +90,7 @@ def test_a_website_that_is_not_an_http_address_is_an_error_on_its_field(session,
     login(client, make_user(session))
     data = form(website=website)
     response = client.post("/organisations/new", data=data)
-    assert response.status_code == 400
+    assert response.status_code == 422  # the form does not validate
     page = text_of(response)
     assert 'id="website-error"' in page and "http://" in page
     assert organisation_named(session, data["name"]) is None

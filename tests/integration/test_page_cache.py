@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, update
 
 from app.comments.models import Comment
-from app.core.cache import MemoryStore, PageCache, RedisStore, content_token, page_cache
+from app.core.cache import MemoryStore, PageCache, RedisStore, consultation_scope, content_token, page_cache
 from tests.factories import login, make_organisation, make_user
 from tests.integration.test_comments_fixtures import add_comment, make_consultation
 from tests.integration.test_moderation_support import make_moderator
@@ -90,30 +90,36 @@ def test_supports_and_names_show_up_for_visitors(client, session, discussion):
 
 
 def test_bulk_statements_and_organisation_renames_renew_the_token(session, discussion):
-    _consultation, _section, comment = discussion
-    before = content_token(session)
+    consultation, section, comment = discussion
+    scope = consultation_scope(consultation.id)
+    before = content_token(session, scope)
     session.execute(update(Comment).where(Comment.id == comment.id).values(support_count=Comment.support_count + 1))
     session.commit()
-    after_bulk = content_token(session)
-    assert after_bulk != before
-    organisation = make_organisation(session, name="Export Control Institute")
+    after_bulk = content_token(session, "site")
+    assert after_bulk != before, "a bulk statement that names no scope counts for the whole site"
+    organisation = make_organisation(session, name="Export Control Institute", members=(comment.author,))
     session.commit()
-    assert content_token(session) == after_bulk, "a new organisation is shown nowhere yet"
+    assert content_token(session, "site") == after_bulk, "a new organisation is shown nowhere yet"
+    add_comment(session, consultation, comment.author, section=section, organisation_id=organisation.id)
+    session.commit()
+    named_in = content_token(session, scope)
     organisation.name = "Institute for Export Control"
     session.commit()
-    assert content_token(session) != after_bulk
+    assert content_token(session, scope) != named_in, "renamed where it is shown"
+    assert content_token(session, "site") == after_bulk
 
 
 def test_unrelated_changes_and_rollbacks_keep_the_token(session, discussion):
-    _consultation, _section, comment = discussion
-    before = content_token(session)
+    consultation, _section, comment = discussion
+    scope = consultation_scope(consultation.id)
+    before = content_token(session, scope), content_token(session, "site")
     comment.author.timezone = "Europe/Vienna"  # not shown with comments
     session.commit()
-    assert content_token(session) == before
+    assert (content_token(session, scope), content_token(session, "site")) == before
     comment.body_source = "Changed, then rolled back."
     session.flush()
     session.rollback()
-    assert content_token(session) == before
+    assert (content_token(session, scope), content_token(session, "site")) == before
 
 
 def test_signed_in_readers_are_never_served_a_kept_window(app, client, session, discussion):
@@ -196,3 +202,40 @@ def test_the_review_queue_figures_follow_each_decision(app, client, session):
     assert response.status_code == 302
     page = _read(client, "/manage/moderation/")
     assert 'data-count="pending">1<' in page and f'id="item-{pending[0].id}"' not in page
+
+
+def test_writing_on_one_consultation_keeps_the_other_consultations_pages(app, client, session):
+    """Tokens are per consultation: a support, a reply and a flag on A re-render A's
+    pages and leave B's kept pages served as they are."""
+    cache = page_cache(app)
+    pages = {}
+    comments = {}
+    for name in ("A", "B"):
+        consultation = make_consultation(session)
+        section = consultation.current_version.sections[0]
+        comments[name] = add_comment(session, consultation, make_user(session), section=section,
+                                     body=f"Brokering on {name} needs a licence.")
+        pages[name] = _url(consultation, section)
+    reader = make_user(session)
+    session.commit()
+    for name in ("A", "B"):
+        _read(client, pages[name])
+    on_a = comments["A"]
+
+    login(client, reader)
+    assert client.post(f"/consultations/{on_a.consultation_id}/comments/{on_a.id}/support").status_code == 302
+    assert client.post(f"/consultations/{on_a.consultation_id}/comments/new", data={
+        "body": "A reply on A.", "kind": "comment", "audience": "public", "language": "en",
+        "parent_id": on_a.id, "section_id": on_a.section_id,
+        "idempotency_key": "a" * 32}).status_code == 302
+    assert client.post(f"/consultations/{on_a.consultation_id}/comments/{on_a.id}/flag",
+                       data={"reason": "off_topic"}).status_code == 302
+    client.post("/logout")
+
+    hits, misses = cache.hits, cache.misses
+    assert "Brokering on B needs a licence." in _read(client, pages["B"])
+    assert cache.misses == misses and cache.hits > hits, "B's page is served as kept"
+    hits, misses = cache.hits, cache.misses
+    page_a = _read(client, pages["A"])
+    assert cache.misses > misses, "A's page is rendered afresh"
+    assert "1 supporter" in page_a and "A reply on A." in page_a

@@ -129,3 +129,71 @@ def test_later_seeding_steps_receive_the_demo_users_by_key(scratch_app, monkeypa
     for key in ("admin", "moderator", "author", "author_meridia", "focal_osce", "focal_au", "poc_valdoria",
                 "participant", "participant2"):
         assert seen[key] == users[key].email
+
+
+def test_the_demo_world_shows_every_part_of_the_platform_alive(scratch_app):
+    """Counts per kind: enough of everything for each page of the first ten minutes to have content."""
+    from app.comments.models import Audience, Comment, CommentKind, CommentStatus, Support
+    from app.consultations.demo import FLAGSHIP
+    from app.consultations.models import Consultation, DraftVersion
+    from app.digests.models import Digest
+    from app.moderation.models import CommentModeration, Flag, Sanction
+    from app.summaries.models import Forwarding, ForwardingRecipient, ForwardingResponse, Summary
+
+    result = scratch_app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    with scratch_app.app_context():
+        session = db.session
+        consultations = list(session.scalars(select(Consultation)))
+        assert len(consultations) >= 12
+        assert len({c.country_code for c in consultations}) >= 6  # several States …
+        regions = set(session.scalars(select(RegionMember.region_code).where(
+            RegionMember.country_code.in_({c.country_code for c in consultations}))))
+        assert {"OSCE", "AU", "PIF", "OAS", "ASEAN"} <= regions  # … in several regions
+        assert any(c.visibility == "invited" for c in consultations)
+        now = utcnow()
+        assert {"open", "closed", "scheduled"} <= {c.effective_status(now) for c in consultations}
+
+        flagship = session.scalar(select(Consultation).where(Consultation.title == FLAGSHIP))
+        versions = list(session.scalars(select(DraftVersion).where(DraftVersion.consultation_id == flagship.id,
+                                                                   DraftVersion.published_at.is_not(None))))
+        assert len(versions) == 2 and flagship.current_version.number == 2
+        comments = list(session.scalars(select(Comment).where(Comment.consultation_id == flagship.id)))
+        published = [c for c in comments if c.status == CommentStatus.PUBLISHED]
+        earlier = versions[0] if versions[0].number == 1 else versions[1]
+        assert len([c for c in published if c.version_id == earlier.id and c.section_id is not None]) >= 3
+        # No article of the current version without a published comment ("(0 comments)").
+        on_sections = {c.section_id for c in published}
+        assert all(s.id in on_sections for s in flagship.current_version.sections)
+        assert max(c.depth for c in published) >= 4  # a thread five deep
+        amendments = [c for c in published if c.kind == CommentKind.AMENDMENT]
+        assert len(amendments) >= 2 and all(c.proposed_diff for c in amendments)
+        assert session.scalar(select(func.count()).select_from(Support)) >= 5
+        assert len([c for c in published if c.audience == Audience.RESTRICTED]) >= 1
+        assert session.scalar(select(func.count(Comment.id)).where(
+            Comment.audience == Audience.RESTRICTED, Comment.consultation_id != flagship.id)) >= 1
+
+        # The review queue: pending items, held ones among them, open flags; a sanction.
+        pending = [c for c in comments if c.status == CommentStatus.PENDING]
+        held = set(session.scalars(select(CommentModeration.comment_id).where(CommentModeration.hold_rules != "")))
+        assert len(pending) >= 2 and any(c.id in held for c in pending) and any(c.id not in held for c in pending)
+        assert session.scalar(select(func.count(Flag.id)).where(Flag.resolved_at.is_(None))) >= 2
+        assert session.scalar(select(func.count(Sanction.id))) >= 1
+
+        # The summary's text states the figures it publishes.
+        summary = session.scalar(select(Summary).where(Summary.consultation_id == flagship.id))
+        revision = summary.current_revision
+        assert revision.published_at is not None
+        figures = revision.statistics
+        assert f"{figures['comments']} public comments" in revision.overall_source
+        assert f"drew {figures['sections']['article-5']['comments']}" in revision.overall_source
+        # Forwarded, acknowledged and answered; a digest carries it.
+        forwarding = session.scalar(select(Forwarding).where(Forwarding.target_key == "OSCE"))
+        assert session.scalar(select(func.count()).select_from(ForwardingRecipient).where(
+            ForwardingRecipient.forwarding_id == forwarding.id, ForwardingRecipient.acknowledged_at.is_not(None)))
+        assert session.scalar(select(func.count(ForwardingResponse.id)).where(
+            ForwardingResponse.forwarding_id == forwarding.id))
+        assert session.scalar(select(func.count(Digest.id))) >= 1
+
+    page = scratch_app.test_client().get(f"/consultations/{flagship.id}").get_data(as_text=True)
+    assert "(0 comments)" not in page and "Article 8" in page

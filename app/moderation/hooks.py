@@ -1,0 +1,17 @@
+"""Moderation's answers to the comment hooks (app/comments/hooks.py), installed by ``create_app``."""
+
+from __future__ import annotations
+
+from app.comments.hooks import HOOKS
+
+
+def install() -> None:
+    """Plug sanctions, thread locks and automatic hold rules into posting and reading.
+    Idempotent: a second application in the same process installs the same functions."""
+    from app.moderation import automod, queries, services
+
+    HOOKS.participation[:] = [services.check_may_participate]
+    HOOKS.reply[:] = [services.check_may_reply]
+    HOOKS.hold = automod.hold_reasons
+    HOOKS.describe_holds = automod.describe_holds_for_author
+    HOOKS.thread_moderation = queries.thread_moderation

@@ -1,0 +1,65 @@
+"""What moderation tells people: in-app notifications and e-mails about decisions and sanctions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.comments.models import Comment, Notification
+from app.consultations.models import Consultation
+from app.core.mail import queue_email
+from app.moderation.labels import ACTION_DONE, SANCTION_LABELS
+from app.moderation.models import (
+    ModerationDecision,
+    Sanction,
+)
+
+# --- notifications -------------------------------------------------------------------
+
+def _notify(session: Session, *, user_id: int, kind: str, dedupe_key: str, consultation_id: int | None = None,
+            comment_id: int | None = None) -> None:
+    exists = session.scalar(select(Notification.id).where(Notification.user_id == user_id,
+                                                          Notification.dedupe_key == dedupe_key))
+    if exists is None:
+        session.add(Notification(user_id=user_id, kind=kind, dedupe_key=dedupe_key,
+                                 consultation_id=consultation_id, comment_id=comment_id))
+        session.flush()
+
+
+def _link(endpoint: str, **values: Any) -> str:
+    from app.core.urls import external_url
+
+    return external_url(endpoint, **values)
+
+
+def notify_decision(session: Session, decision: ModerationDecision, comment: Comment) -> None:
+    author = session.get(User, comment.author_id)
+    if author is None or author.id == decision.actor_id:
+        return
+    key = f"moderation:decision:{decision.id}"
+    _notify(session, user_id=author.id, kind="moderation", dedupe_key=key,
+            consultation_id=comment.consultation_id, comment_id=comment.id)
+    consultation = session.get(Consultation, comment.consultation_id)
+    from app.comments.notifications import MODERATION, excerpt, queue_participant_email
+
+    # The author's e-mail frequency applies (daily: it comes in the day's e-mail).
+    queue_participant_email(session, author, kind=MODERATION, template="moderation/decision", dedupe_key=key,
+                            decision=decision, comment=comment,
+                            consultation=consultation, excerpt=excerpt(comment) if comment.body_html else "",
+                            url=_link("moderation.my_moderation", _anchor=f"decision-{decision.id}"),
+                            receipt_url=_link("comments.receipt", consultation_id=comment.consultation_id,
+                                              comment_id=comment.id),
+                            guidelines_url=_link("moderation.transparency", consultation_id=comment.consultation_id),
+                            ACTION_DONE=ACTION_DONE)
+
+
+def _notify_sanction(session: Session, sanction: Sanction, *, lifted: bool) -> None:
+    user = session.get(User, sanction.user_id)
+    key = f"moderation:sanction:{sanction.id}:{'lifted' if lifted else 'given'}"
+    _notify(session, user_id=user.id, kind="sanction", dedupe_key=key, comment_id=sanction.comment_id)
+    queue_email(session, to=user.email, template="moderation/sanction", dedupe_key=key,
+                locale=user.preferred_language, user=user, sanction=sanction, lifted=lifted,
+                url=_link("moderation.my_moderation"), SANCTION_LABELS=SANCTION_LABELS)

@@ -1,0 +1,1 @@
+"""Open data: a bulk download of everything public, under a stated licence."""

@@ -1,0 +1,1 @@
+"""Fault drills against the real app under gunicorn (see docs/RELIABILITY.md)."""
