@@ -169,6 +169,7 @@ class Builder:
     ids: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     audit: list[dict[str, Any]] = field(default_factory=list)
+    terms_version: int | None = None  # every account has accepted the current terms of participation
 
     def next_id(self, table: str) -> int:
         self.ids[table] += 1
@@ -269,6 +270,8 @@ def build_people(b: Builder, participants: int, password_hash: str, regions: lis
         row = b.add("user", email=email, display_name=name, password_hash=password_hash,
                     email_verified_at=now - timedelta(days=90), preferred_language=None, timezone="UTC",
                     status="active", session_generation=1, last_login_at=None, is_demo=False,
+                    terms_version=b.terms_version,
+                    terms_accepted_at=now - timedelta(days=30) if b.terms_version else None,
                     created_at=now - timedelta(days=rng.randint(60, 400)), **extra)
         return row["id"]
 
@@ -1146,6 +1149,9 @@ def generate(url: str, comments: int, *, pending: int = 10_000, seed: int = 1540
         pools = {"bodies": comment_bodies(rng, 400), "replies": reply_bodies(rng, 200), "amendments": amendments,
                  "reasons": reasons or [None]}
 
+        from app.accounts.policy_pages import current_terms_version
+
+        b.terms_version = current_terms_version(session) or None
         participants = max(300, comments // 15)
         people = build_people(b, participants, password_hash, regions, COUNTRIES)
 

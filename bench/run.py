@@ -410,13 +410,15 @@ def comment_form(token: str, posting: dict, body: str) -> dict[str, str]:
             "version_id": str(posting["version_id"]), "idempotency_key": uuid.uuid4().hex}
 
 
-def post_concurrently(server: Server, url: str, manifest: dict, *, writers: int, per_writer: int) -> dict:
-    """16 writers post at once through the real form; every 2xx/3xx must have its row."""
+def post_concurrently(server: Server, url: str, manifest: dict, *, writers: int, per_writer: int,
+                      targets: list[dict] | None = None) -> dict:
+    """16 writers post at once through the real form; every 2xx/3xx must have its row.
+    ``targets`` (consultation, section, version each) spreads the writers over several
+    consultations, writer i on target i mod len; default the posting consultation."""
     from sqlalchemy import column, create_engine, func, select, table
 
-    posting = manifest["scenario"]["posting"]
-    form_path = f"/consultations/{posting['consultation_id']}/comments/new?section={posting['section_id']}"
-    post_path = f"/consultations/{posting['consultation_id']}/comments/new"
+    targets = targets or [manifest["scenario"]["posting"]]
+    mine = {email: targets[i % len(targets)] for i, email in enumerate(manifest["scenario"]["posting"]["writers"])}
     results: list[tuple[int, str, float, str]] = []
     lock = threading.Lock()
     ready = threading.Barrier(writers + 1)
@@ -425,13 +427,17 @@ def post_concurrently(server: Server, url: str, manifest: dict, *, writers: int,
     # Sign in one after the other (set-up, not what is measured): concurrent sign-ins
     # on SQLite are a separate finding (bench/RESULTS.md).
     browsers: dict[str, tuple[Browser, str]] = {}
-    for email in posting["writers"][:writers]:
+    for email in manifest["scenario"]["posting"]["writers"][:writers]:
         browser = Browser(server.port)
         browser.login(email)
-        browsers[email] = (browser, browser.csrf_token(form_path))
+        target = mine[email]
+        browsers[email] = (browser, browser.csrf_token(
+            f"/consultations/{target['consultation_id']}/comments/new?section={target['section_id']}"))
 
     def writer(email: str, n: int) -> None:
         browser, token = browsers[email]
+        posting = mine[email]
+        post_path = f"/consultations/{posting['consultation_id']}/comments/new"
         ready.wait()
         for i in range(n):
             form = comment_form(token, posting, f"Bench post {i} by {email}: the licensing of brokers needs a "
@@ -446,7 +452,7 @@ def post_concurrently(server: Server, url: str, manifest: dict, *, writers: int,
                 results.append((status, form["idempotency_key"], time.perf_counter() - started, error))
 
     threads = [threading.Thread(target=writer, args=(email, per_writer))
-               for email in posting["writers"][:writers]]
+               for email in manifest["scenario"]["posting"]["writers"][:writers]]
     for thread in threads:
         thread.start()
     ready.wait()
@@ -878,6 +884,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--section", default="make-bench",
                         help="the marked section of bench/RESULTS.md this run rewrites")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--scenario", choices=("writers-spread", "busy-hour"),
+                        help="run only this mixed-load scenario on PostgreSQL (bench/load.py) and write its "
+                             "own section of bench/RESULTS.md")
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of the busy-hour scenario")
+    parser.add_argument("--busy-redis-url", default="redis://127.0.0.1:6379/14",
+                        help="Redis for kept pages in the busy-hour scenario")
     parser.add_argument("--render", metavar="JSON",
                         help="only rewrite the --section of bench/RESULTS.md from a results file, measuring nothing")
     args = parser.parse_args(argv)
@@ -890,6 +902,15 @@ def main(argv: list[str] | None = None) -> int:
 
     # SIGTERM (make interrupted, CI time-out) stops the gunicorn processes on the way out
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.scenario:  # Python clients only: no wrk needed
+        from bench.load import run_scenario
+
+        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+        text = run_scenario(args.scenario, args, datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"))
+        print(text)
+        if not args.no_markdown:
+            write_results_md(text, args.scenario)
+        return 0
     if shutil.which("wrk") is None:
         print("wrk is not installed: run `bash scripts/system_deps.sh bench` (Debian package wrk)", file=sys.stderr)
         return 2

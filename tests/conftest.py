@@ -14,6 +14,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -191,23 +192,49 @@ def query_counter(app):
     return _Context
 
 
-@pytest.fixture()
-def scratch_url(tmp_path):
-    """A database of its own: a SQLite file, or a fresh PostgreSQL database."""
+@contextmanager
+def own_database(directory: Path, prefix: str) -> Iterator[str]:
+    """A database of its own, for tests whose requests really commit: a SQLite
+    file in ``directory``, or a fresh PostgreSQL database beside
+    TEST_DATABASE_URL, dropped afterwards."""
     base = os.environ.get("TEST_DATABASE_URL")
     if not base or not base.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+        yield f"sqlite:///{directory / f'{prefix}.sqlite3'}"
         return
-    name = f"agora_mig_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(base.rsplit("/", 1)[0] + "/postgres").execution_options(isolation_level="AUTOCOMMIT")
+    server = base.rsplit("/", 1)[0]
+    name = f"agora_{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(f"{server}/postgres").execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield base.rsplit("/", 1)[0] + "/" + name
+        yield f"{server}/{name}"
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def migrated_app(url: str, tmp_path_factory: pytest.TempPathFactory, **overrides):
+    """The real app on ``url``, migrated to head with the geography loaded and committed."""
+    from alembic import command
+
+    from app.core.cli import alembic_config
+    from app.geography.services import load_geography
+
+    app = create_app(TestingConfig, DATABASE_URL=url, MAIL_DIR=tmp_path_factory.mktemp("mail"),
+                     UPLOAD_DIR=tmp_path_factory.mktemp("uploads"), **overrides)
+    with app.app_context():
+        command.upgrade(alembic_config(), "head")
+        load_geography(db.session, Path(app.config["DATA_DIR"]))
+        db.session.commit()
+    return app
+
+
+@pytest.fixture()
+def scratch_url(tmp_path):
+    """A database of its own: a SQLite file, or a fresh PostgreSQL database."""
+    with own_database(tmp_path, "mig") as url:
+        yield url
 
 
 

@@ -15,6 +15,8 @@ from babel.dates import format_time as babel_format_time
 from flask import Flask, current_app, g, has_app_context, request
 from flask_babel import format_datetime, format_timedelta, get_locale, get_timezone, get_translations
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 from app.core.db import utcnow
 
@@ -178,6 +180,17 @@ def list_of(items) -> str:
     return format_list(items, style="standard", locale=str(get_locale() or "en")) if items else ""
 
 
+@pass_eval_context
+def template_gettext(eval_ctx: Any, string: str, **variables: Any) -> str:
+    """``_()`` in templates: what Jinja's newstyle ``gettext`` does (escape-aware,
+    ``%`` formatting always applied), in one call instead of three nested ones; a
+    page of comments or a review queue asks for it hundreds of times."""
+    rv = current_translations().ugettext(string)
+    if eval_ctx.autoescape:
+        rv = Markup(rv)  # noqa: S704 - our own catalogue's text, as Jinja's gettext does
+    return rv % variables
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(  # after Flask-Babel's: the same, with the cheap lookup
         gettext=lambda s: current_translations().ugettext(s),
@@ -186,6 +199,7 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: current_translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    app.jinja_env.globals["_"] = template_gettext
     app.jinja_env.globals.update(
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         text_direction=lambda: text_direction(str(get_locale())),

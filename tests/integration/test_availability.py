@@ -6,23 +6,20 @@ import leaves other writers free to write."""
 from __future__ import annotations
 
 import gc
-import os
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app import create_app
 from app.accounts.models import Role, Scope
-from app.core.db import db, make_engine
+from app.core.db import db
 from app.summaries import services as summary_services
 from app.summaries.models import Decision
 from app.summaries.services import DispositionInput
-from config import TestingConfig
+from tests.conftest import migrated_app, own_database
 from tests.factories import grant, login, make_user
 from tests.integration.test_summaries_support import moderator, open_consultation_with_comments, published_summary
 
@@ -30,37 +27,17 @@ from tests.integration.test_summaries_support import moderator, open_consultatio
 @pytest.fixture(scope="module")
 def live_url(tmp_path_factory):
     """A database of this module's own: a SQLite file, or a fresh PostgreSQL database."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base or not base.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}"
-        return
-    name = f"agora_live_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(base.rsplit("/", 1)[0] + "/postgres").execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with own_database(tmp_path_factory.mktemp("live"), "live") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def live(live_url, tmp_path_factory):
     """The real app on its own migrated database, with a consultation, a published
     summary and a resolution table; every request checks connections out of the pool."""
-    app = create_app(TestingConfig, DATABASE_URL=live_url, PAGE_CACHE="off",
-                     MAIL_DIR=tmp_path_factory.mktemp("live-mail"), UPLOAD_DIR=tmp_path_factory.mktemp("live-up"))
+    app = migrated_app(live_url, tmp_path_factory, PAGE_CACHE="off")
     with app.app_context():
-        from alembic import command
-
-        from app.core.cli import alembic_config
-        from app.geography.services import load_geography
-
-        command.upgrade(alembic_config(), "head")
         session = db.session
-        load_geography(session, Path(app.config["DATA_DIR"]))
         consultation, comments = open_consultation_with_comments(session)
         mod = moderator(session)
         published_summary(session, consultation, mod)

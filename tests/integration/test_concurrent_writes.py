@@ -19,20 +19,18 @@ import re
 import threading
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.orm import Session
 
-from app import create_app
 from app.accounts.models import Role
 from app.comments.models import Comment, CommentStatus, Support
 from app.core.audit import verify_chain
-from app.core.db import db, make_engine
+from app.core.db import db
 from app.core.models import AuditEntry, OutboxMessage
 from app.moderation.models import ModerationDecision
-from config import TestingConfig
+from tests.conftest import migrated_app, own_database
 from tests.factories import grant, login, make_user
 from tests.integration.test_comments_fixtures import add_comment, make_consultation
 
@@ -46,38 +44,15 @@ ROUNDS = 8
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     """An app on a migrated database of its own whose requests really commit."""
-    base = os.environ.get("TEST_DATABASE_URL") or ""
-    admin = None
-    if ON_POSTGRES:
-        name = f"agora_live_{uuid.uuid4().hex[:10]}"
-        admin = make_engine(base.rsplit("/", 1)[0] + "/postgres").execution_options(isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        url = base.rsplit("/", 1)[0] + "/" + name
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}"
-    app = create_app(TestingConfig, DATABASE_URL=url, MAIL_DIR=tmp_path_factory.mktemp("live-mail"),
-                     UPLOAD_DIR=tmp_path_factory.mktemp("live-uploads"))
-    with app.app_context():
-        from alembic import command
-
-        from app.core.cli import alembic_config
-        from app.geography.services import load_geography
-
-        command.upgrade(alembic_config(), "head")
-        load_geography(db.session, Path(app.config["DATA_DIR"]))
-        db.session.commit()
-    try:
-        yield app
-    finally:
-        db.state(app).engine.dispose()
-        reader = _READERS.pop(url, None)
-        if reader is not None:
-            reader.dispose()
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.dispose()
+    with own_database(tmp_path_factory.mktemp("live"), "live") as url:
+        app = migrated_app(url, tmp_path_factory)
+        try:
+            yield app
+        finally:
+            db.state(app).engine.dispose()
+            reader = _READERS.pop(url, None)
+            if reader is not None:
+                reader.dispose()
 
 
 def _setup(app, build: Callable[[Session], dict]) -> dict:

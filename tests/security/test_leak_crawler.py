@@ -37,6 +37,10 @@ PAGE_LIMIT = 400
 LINK = re.compile(r'(?:href|action|src)="(/[^"#]*)')
 # Pages that change state on GET or leave the site's HTML: not followed.
 SKIP = ("/static/", "/logout", "/login", "/register", "/password", "/verify", "/healthz", "/readyz")
+# The coverage PDF is the coverage SVG laid out by WeasyPrint, and the SVG and the
+# page (both crawled everywhere) carry every word it does; its drill-downs and other
+# regions are read once per role, since extracting their text costs seconds each.
+SAME_DOCUMENT = re.compile(r"^/regions/[^/?]+/coverage\.pdf")
 
 CANARIES = {
     "restricted": "CANARY-restricted-comment-a91",
@@ -147,11 +151,16 @@ def _text_of(response) -> str:
 
 def _crawl(client, start: list[str]) -> dict[str, str]:
     seen: dict[str, str] = {}
+    documents: set[str] = set()
     queue = deque(start)
     while queue and len(seen) < PAGE_LIMIT:
         url = queue.popleft().replace("&amp;", "&")
         if url in seen or url.startswith(SKIP):
             continue
+        if SAME_DOCUMENT.match(url):
+            if "coverage.pdf" in documents:
+                continue
+            documents.add("coverage.pdf")
         response = client.get(url)
         if response.status_code in (301, 302, 303) and response.location:
             location = response.location.replace("http://localhost", "")
