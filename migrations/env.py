@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy.exc import SAWarning
+
 from app.core.db import Base, make_engine
 from app.models import load_all_models
 
@@ -13,6 +16,11 @@ if config.config_file_name is not None and not getattr(config, "_agora_quiet", F
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 load_all_models()
+# Batch migrations on SQLite reflect the tables a changed table refers to;
+# SQLAlchemy cannot reflect the lower(email) / lower(name) expression indexes
+# and says so. Batch mode never rebuilds those tables, so nothing is lost.
+warnings.filterwarnings("ignore", message="Skipped unsupported reflection of expression-based index",
+                        category=SAWarning)
 target_metadata = Base.metadata
 
 

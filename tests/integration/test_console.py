@@ -77,6 +77,7 @@ def test_seeding_prints_no_colour_codes_and_no_library_chatter(console):
     output = console["output"]
     assert "\x1b[" not in output
     assert "setup plugin" not in output
+    assert not re.search(r"\w+Warning: ", output), "a library warning reached a newcomer's console"
     assert "Context impl" not in output
 
 
