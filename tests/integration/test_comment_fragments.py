@@ -160,14 +160,14 @@ def _rename_organisation(client, session, comment):
     assert client.post(f"/organisations/{organisation.id}/edit", data={
         "name": "Institute for Export Control", "kind": organisation.kind, "country_code": organisation.country_code,
         "website": "", "description": ""}).status_code == 302
-    return ("for Institute for Export Control",), ("for Export Control Institute",)
+    return ("for <bdi>Institute for Export Control</bdi>",), ("for <bdi>Export Control Institute</bdi>",)
 
 
 def _verification(client, session, comment):
     login(client, STAFF["admin"])
     assert client.post(f"/manage/admin/organisations/{comment.organisation_id}/unverify").status_code == 302
     assert client.post(f"/manage/admin/organisations/{comment.organisation_id}/verify").status_code == 302
-    return ("for Export Control Institute",), ()
+    return ("for <bdi>Export Control Institute</bdi>",), ()
 
 
 CHANGES = [_author_edit, _withdraw, _moderator_edit, _redact, _hide, _restrict, _highlight, _rename_person,
