@@ -63,10 +63,10 @@ class Event:
     change_note: str = ""
     comments: int | None = None
     organisations: int | None = None
-    # forwarded: the summary itself — its overall text and its points as (provision, text)
+    # forwarded: the summary itself — its overall text and its points as (provision, text_html)
     # pairs, HTML sanitised when the summary was written.
     overall_html: str = ""
-    points: tuple[tuple[str, str], ...] = ()
+    points_html: tuple[tuple[str, str], ...] = ()
 
 
 # --- output ------------------------------------------------------------------------------

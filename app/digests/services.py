@@ -209,7 +209,7 @@ def collect_events(session: Session, user: User, subscription: Subscription, sta
                               number=revision.number,
                               change_note=revision.change_note, comments=stats.get("comments"),
                               organisations=stats.get("organisations"), overall_html=revision.overall_html or "",
-                              points=tuple((p.section.title if p.section else "", p.text_html or "")
+                              points_html=tuple((p.section.title if p.section else "", p.text_html or "")
                                            for p in revision.points)))
     return events, tax
 

@@ -10,7 +10,7 @@ from app.core.jobs import add_runner
 
 
 def _build(session) -> int:
-    from app.privacy.services import build_due_exports
+    from app.privacy.jobs import build_due_exports
 
     return build_due_exports(session)
 

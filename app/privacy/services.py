@@ -1,6 +1,6 @@
 """Copies of a person's data and the closing of their account.
 
-``request_export`` queues a copy; ``build_due_exports`` (run by ``flask
+``request_export`` queues a copy; app/privacy/jobs.py (run by ``flask
 worker`` through app/core/jobs.py) builds it, keeps it for a day and sends
 its owner a signed link. ``erase_account`` closes an account at once and
 erases or pseudonymises what identifies the person; their comments stay
@@ -11,7 +11,6 @@ rewritten: docs/PRIVACY.md says why and what that keeps.
 
 from __future__ import annotations
 
-import logging
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,7 +23,6 @@ from app.accounts import throttle, tokens
 from app.accounts.models import Membership, Role, RoleGrant, Scope, User
 from app.accounts.passwords import verify_password
 from app.accounts.personal_models import DataExport, PersonalToken
-from app.accounts.services import external_url
 from app.comments.models import (
     Comment,
     CommentStatus,
@@ -37,16 +35,13 @@ from app.core.audit import record
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.mail import queue_email, sealed
+from app.core.urls import external_url
 from app.digests.models import Digest, Subscription
 from app.moderation.models import Flag, FlagReason
 from app.privacy.export import build_archive
 
-log = logging.getLogger(__name__)
-
 EXPORT_PURPOSE = "privacy.data-export"
 EXPORT_VALID_FOR = timedelta(hours=24)
-EXPORT_LEASE = timedelta(minutes=10)
-EXPORT_MAX_ATTEMPTS = 3
 # Stored in place of the name; templates show it like any other name.
 FORMER_PARTICIPANT = "Former participant"
 ERASED_DOMAIN = "erased.invalid"  # RFC 2606: never routable
@@ -103,50 +98,6 @@ def mark_downloaded(session: Session, export: DataExport, *, now: datetime | Non
         session.flush()
 
 
-def _claim(session: Session, now: datetime, limit: int) -> list[DataExport]:
-    due = (select(DataExport.id).where(DataExport.status == DataExport.PENDING)
-           .where(or_(DataExport.lease_until.is_(None), DataExport.lease_until < now))
-           .order_by(DataExport.id).limit(limit))
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    ids = list(session.scalars(due))
-    claimed = []
-    for export_id in ids:
-        taken = session.execute(
-            update(DataExport).where(DataExport.id == export_id, DataExport.status == DataExport.PENDING,
-                                     or_(DataExport.lease_until.is_(None), DataExport.lease_until < now))
-            .values(lease_until=now + EXPORT_LEASE, attempts=DataExport.attempts + 1)
-            .execution_options(synchronize_session=False))
-        if taken.rowcount == 1:
-            claimed.append(export_id)
-    session.commit()
-    return claimed
-
-
-def build_due_exports(session: Session, *, now: datetime | None = None, limit: int = 5) -> int:
-    """Build waiting exports, drop expired archives; commits. Returns the number built."""
-    now = now or utcnow()
-    expire_exports(session, now=now)
-    built = 0
-    for export_id in _claim(session, now, limit):
-        export = session.get(DataExport, export_id)
-        user = session.get(User, export.user_id)
-        try:
-            build_export(session, export, user, now=now)
-        except Exception as error:  # noqa: BLE001 - one bad export must not stop the others
-            session.rollback()
-            log.exception("data export %s failed", export_id)
-            export = session.get(DataExport, export_id)
-            export.last_error = f"{type(error).__name__}: {error}"[:2000]
-            export.lease_until = None
-            if export.attempts >= EXPORT_MAX_ATTEMPTS:
-                export.status = DataExport.FAILED
-        else:
-            built += 1
-        session.commit()
-    return built
-
-
 def build_export(session: Session, export: DataExport, user: User, *, now: datetime) -> None:
     export.archive = build_archive(session, user, generated_at=now)
     export.status, export.ready_at, export.lease_until, export.last_error = DataExport.READY, now, None, None
@@ -162,11 +113,11 @@ def build_export(session: Session, export: DataExport, user: User, *, now: datet
 
 
 def expire_exports(session: Session, *, now: datetime | None = None) -> int:
+    """Drop the archives whose link has run out; flushes. Returns how many."""
     now = now or utcnow()
     result = session.execute(
         update(DataExport).where(DataExport.status == DataExport.READY, DataExport.expires_at <= now)
         .values(status=DataExport.EXPIRED, archive=None).execution_options(synchronize_session=False))
-    session.commit()
     return result.rowcount or 0
 
 

@@ -54,7 +54,7 @@ def test_a_participant_makes_a_token_downloads_their_data_and_deletes_their_acco
     assert "download link by e-mail" in js.flash(page)
 
     def build(session):
-        from app.privacy.services import build_due_exports
+        from app.privacy.jobs import build_due_exports
 
         return build_due_exports(session)
 

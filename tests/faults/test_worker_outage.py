@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import func, insert, make_url, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, make_url, text
 
 from app import create_app
 from app.core.cli import alembic_config
@@ -22,6 +21,7 @@ from app.core.db import make_engine, utcnow
 from app.core.models import OutboxMessage
 from config import TestingConfig
 from tests.faults.proxy import TcpProxy
+from tests.integration.test_outbox_workers import sent, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,20 +46,6 @@ def queue(engine, first: int, count: int) -> None:
              "created_at": utcnow()}
             for i in range(first, first + count)
         ])
-
-
-def sent(engine) -> int:
-    with Session(engine) as s:
-        return s.scalar(select(func.count()).where(OutboxMessage.status == OutboxMessage.SENT))
-
-
-def wait_for(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
 
 
 def start_worker(url: str, smtp_port: int, log_path: Path) -> subprocess.Popen:

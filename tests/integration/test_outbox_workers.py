@@ -61,12 +61,12 @@ def _worker(url: str, smtp_port: int) -> subprocess.Popen:
     )
 
 
-def _sent(engine) -> int:
+def sent(engine) -> int:
     with Session(engine) as s:
         return s.scalar(select(func.count()).where(OutboxMessage.status == OutboxMessage.SENT))
 
 
-def _wait(predicate, timeout: float) -> bool:
+def wait_for(predicate, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -82,7 +82,7 @@ def test_sigkill_mid_batch_then_two_workers_deliver_everything_once(outbox_db, s
 
     first = _worker(url, port)
     try:
-        assert _wait(lambda: len(catcher.messages) >= 20, 60), "the first worker sent nothing"
+        assert wait_for(lambda: len(catcher.messages) >= 20, 60), "the first worker sent nothing"
         first.send_signal(signal.SIGKILL)
         first.wait(10)
     finally:
@@ -93,7 +93,7 @@ def test_sigkill_mid_batch_then_two_workers_deliver_everything_once(outbox_db, s
 
     workers = [_worker(url, port), _worker(url, port)]
     try:
-        assert _wait(lambda: _sent(engine) == MESSAGES, 90), f"only {_sent(engine)} of {MESSAGES} sent"
+        assert wait_for(lambda: sent(engine) == MESSAGES, 90), f"only {sent(engine)} of {MESSAGES} sent"
     finally:
         for w in workers:
             w.terminate()

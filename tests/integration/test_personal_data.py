@@ -22,7 +22,7 @@ from app.core.audit import verify_chain
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.moderation.models import Flag, FlagReason
-from app.privacy import services
+from app.privacy import jobs, services
 from tests.factories import DEFAULT_PASSWORD, grant, login, make_user
 from tests.integration.test_accounts_helpers import audit_actions, link_in, outbox, path_of
 from tests.integration.test_comments_fixtures import add_comment, make_consultation
@@ -45,7 +45,7 @@ def test_a_person_asks_for_a_copy_and_downloads_it_from_the_e_mailed_link(app, s
     assert export.status == DataExport.PENDING
     assert "Being prepared" in client.get("/account/data").get_data(as_text=True)
 
-    assert services.build_due_exports(session) == 1
+    assert jobs.build_due_exports(session) == 1
     session.refresh(export)
     assert export.status == DataExport.READY and export.expires_at > utcnow() + timedelta(hours=23)
     message, = [m for m in outbox(session, to="petra@example.org") if "data" in m.subject]
@@ -71,13 +71,13 @@ def test_a_person_asks_for_a_copy_and_downloads_it_from_the_e_mailed_link(app, s
 def test_a_download_link_expires_after_a_day_and_cannot_be_forged(app, session, client):
     _c, person, _comment = _person_with_a_comment(session)
     services.request_export(session, person, actor=person)
-    services.build_due_exports(session)
+    jobs.build_due_exports(session)
     export = session.scalar(select(DataExport).where(DataExport.user_id == person.id))
     old = services.download_token(export, now=utcnow() - timedelta(hours=25))
     assert client.get(f"/account/data/exports/{export.id}/{old}").status_code == 410
     other = make_user(session)
     services.request_export(session, other, actor=other)
-    services.build_due_exports(session)
+    jobs.build_due_exports(session)
     theirs = session.scalar(select(DataExport).where(DataExport.user_id == other.id))
     # A valid link for one export never opens another.
     assert client.get(f"/account/data/exports/{theirs.id}/{services.download_token(export)}").status_code == 400
