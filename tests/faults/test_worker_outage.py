@@ -90,6 +90,10 @@ def test_worker_survives_the_database_going_away_and_delivers_everything_once(ou
                 time.sleep(0.2)
         assert worker.poll() is None, f"the worker exited when its connections were killed:\n{log_path.read_text()}"
         assert wait_for(lambda: sent(engine) == 50, 60), f"only {sent(engine)} of 50 sent:\n{log_path.read_text()}"
+        # The last kill may land after the last delivery, while the worker idles:
+        # it must still notice the database is back before it is stopped.
+        assert wait_for(lambda: _outages_closed(log_path.read_text()), 30), \
+            f"the worker did not report the database back:\n{log_path.read_text()}"
     finally:
         worker.terminate()
         worker.wait(15)
@@ -106,6 +110,10 @@ def test_worker_survives_the_database_going_away_and_delivers_everything_once(ou
     assert len(subjects) - len(set(subjects)) <= 2, f"too many repeats: {len(subjects) - len(set(subjects))}"
     log_text = log_path.read_text()
     assert log_text.count("database unavailable") >= 1
-    assert log_text.count("database unavailable") == log_text.count("database reachable again")
+    assert _outages_closed(log_text)
     assert "Traceback" not in log_text
     assert worker.returncode == 0 and "worker: stopped" in log_text  # SIGTERM stops it cleanly
+
+
+def _outages_closed(log_text: str) -> bool:
+    return log_text.count("database unavailable") == log_text.count("database reachable again")
