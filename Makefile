@@ -7,7 +7,7 @@ PYTEST := $(VENV)/bin/pytest
 PYTEST_ARGS ?= -n 2 --dist loadfile
 export AGORA_ENV ?= development
 
-.PHONY: run test test-sqlite test-postgres setup venv translations messages system-deps db lint bench vendor clean
+.PHONY: run test test-sqlite test-postgres setup venv translations messages system-deps db lint bench vendor screenshots clean
 
 # `make run PORT=5050 HOST=0.0.0.0`: links in e-mails and feeds follow the
 # address served unless BASE_URL says otherwise (a proxy in front, say).
@@ -64,6 +64,10 @@ lint: setup
 
 vendor:
 	@python3 scripts/vendor.py
+
+# The README's pictures (docs/screenshots/), taken by a browser test in the demo world.
+screenshots: system-deps setup
+	AGORA_SCREENSHOTS=1 AGORA_ENV=testing TEST_DATABASE_URL= $(PYTEST) -q -p no:cacheprovider tests/browser/test_screenshots.py
 
 # 10^4 comments on SQLite, and on PostgreSQL too when DATABASE_URL points to one
 # (in a database of its own, agora_bench). Not part of `make test`. Needs wrk.

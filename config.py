@@ -1,15 +1,20 @@
 """Configuration, read from environment variables once, validated at start-up.
 
 This is the only module that reads the environment. Everything else reads
-``current_app.config``.
+``current_app.config``, which ``create_app`` makes read-only once the
+application is built (``FrozenConfig``).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
+
+from flask import Config as FlaskConfig
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -97,6 +102,8 @@ class Config:
 
     # Rate limits (Flask-Limiter): memory by default, Redis when REDIS_URL is set.
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
     # Sign-in: failed attempts only, per (account, address) pair and, looser, per
     # address; past the free failures each failure doubles the wait before the
     # next attempt, up to the cap. One failure is forgotten per "forget" interval.
@@ -114,6 +121,8 @@ class Config:
     # written and the licence stated in it and on the page.
     OPEN_DATA_DIR = Path(_env("OPEN_DATA_DIR", str(INSTANCE_DIR / "opendata")))
     OPEN_DATA_LICENCE = _env("OPEN_DATA_LICENCE", "CC BY 4.0")
+    # `flask worker` rebuilds the ZIP when it is older than this (0: never; build it from cron).
+    OPEN_DATA_INTERVAL = timedelta(minutes=_env_int("OPEN_DATA_INTERVAL_MINUTES", 24 * 60))
 
     # Languages: the six UN languages.
     LANGUAGES = ("en", "fr", "es", "ru", "ar", "zh")
@@ -156,28 +165,37 @@ class Config:
     PAGE_CACHE_SECONDS = _env_int("PAGE_CACHE_SECONDS", 3600)  # Redis store: entries expire
 
     @classmethod
-    def validate(cls) -> None:
-        if not cls.SECRET_KEY:
+    def settings(cls) -> dict[str, Any]:
+        """The profile's settings by name (what ``app.config.from_object`` reads)."""
+        return {name: getattr(cls, name) for name in dir(cls) if name.isupper()}
+
+    @classmethod
+    def validate(cls, settings: Mapping[str, Any] | None = None) -> None:
+        """Refuse settings the site cannot run with; ``settings``: the application's final
+        configuration (the profile with its overrides), else the profile's own."""
+        s = cls.settings() if settings is None else settings
+        if not s["SECRET_KEY"]:
             raise ConfigError("SECRET_KEY is not set: set the SECRET_KEY environment variable")
-        if cls.MAIL_USE_TLS and cls.MAIL_USE_SSL:
+        if s["MAIL_USE_TLS"] and s["MAIL_USE_SSL"]:
             raise ConfigError("MAIL_USE_TLS and MAIL_USE_SSL are exclusive: set only one")
-        if cls.PAGE_CACHE not in ("auto", "memory", "redis", "off"):
-            raise ConfigError(f"PAGE_CACHE must be auto, memory, redis or off, got {cls.PAGE_CACHE!r}")
-        if cls.PAGE_CACHE == "redis" and not cls.REDIS_URL:
+        if s["PAGE_CACHE"] not in ("auto", "memory", "redis", "off"):
+            raise ConfigError(f"PAGE_CACHE must be auto, memory, redis or off, got {s['PAGE_CACHE']!r}")
+        if s["PAGE_CACHE"] == "redis" and not s["REDIS_URL"]:
             raise ConfigError("PAGE_CACHE=redis needs REDIS_URL")
         for name in ("COMMENT_EDIT_WINDOW_MINUTES", "COMMENT_MAX_LENGTH", "COMMENT_THREAD_WINDOW",
                      "COMMENT_REPLIES_WINDOW", "FLAG_HIDE_THRESHOLD", "LINK_LIMIT", "TRANSACTION_RETRIES",
                      "NEW_ACCOUNT_PREMODERATED_COMMENTS"):
-            value = getattr(cls, name)
+            value = s[name]
             if not isinstance(value, int) or value < (0 if name in ("TRANSACTION_RETRIES",
                                                                    "NEW_ACCOUNT_PREMODERATED_COMMENTS") else 1):
                 raise ConfigError(f"{name} must be a whole number of at least 1 (0 allowed for retries and "
                                   f"pre-moderated first comments), got {value!r}")
-        base = urlsplit(cls.BASE_URL or "")
+        if s["OPEN_DATA_INTERVAL"] < timedelta(0):
+            raise ConfigError("OPEN_DATA_INTERVAL_MINUTES must be 0 (no rebuilds by the worker) or more")
+        base = urlsplit(s["BASE_URL"] or "")
         if base.scheme not in ("http", "https") or not base.netloc or base.query or base.fragment:
             raise ConfigError(f"BASE_URL must be the site's absolute address, like https://agora.example.org, "
-                              f"got {cls.BASE_URL!r}: every link in e-mails and feeds is built on it")
-
+                              f"got {s['BASE_URL']!r}: every link in e-mails and feeds is built on it")
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
@@ -203,6 +221,7 @@ class TestingConfig(Config):
     NEW_ACCOUNT_PREMODERATED_COMMENTS = 0
     MAIL_SERVER = None
     OUTBOX_SEND_AFTER_COMMIT = False
+    OPEN_DATA_INTERVAL = timedelta(0)  # the open-data tests run the worker's rebuild with their own interval
     # Cheap hashing keeps the suite fast; production parameters are tested separately.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
@@ -225,3 +244,65 @@ def config_from_env() -> type[Config]:
     if name not in CONFIGS:
         raise ConfigError(f"AGORA_ENV must be one of {', '.join(CONFIGS)}, got {name!r}")
     return CONFIGS[name]
+
+
+class ConfigFrozen(RuntimeError):
+    """Something tried to change a setting after start-up."""
+
+
+class FrozenConfig(FlaskConfig):
+    """``app.config``: read-only once ``freeze()`` has run (at the end of ``create_app``).
+
+    A setting changed while the site runs would differ between processes and
+    between requests; settings come from this module and the environment, and
+    what administrators change at run time lives in the database. Two
+    exceptions: ``DEBUG``, which the ``flask`` command sets from ``--debug``
+    after it has loaded the application, and the test profile (``TESTING``),
+    whose tests point one application at a test mail server or switch a rule
+    on for a while.
+    """
+
+    frozen = False
+
+    def freeze(self) -> None:
+        self.frozen = True
+
+    def _check(self, name: Any = None) -> None:
+        if self.frozen and name != "DEBUG" and not dict.get(self, "TESTING"):
+            raise ConfigFrozen(f"the configuration is read-only after start-up (tried to change {name or 'it'}): "
+                               "set it in config.py or the environment")
+
+    def __setitem__(self, name: Any, value: Any) -> None:
+        if not (name in self and dict.__getitem__(self, name) == value):
+            self._check(name)
+        super().__setitem__(name, value)
+
+    def __delitem__(self, name: Any) -> None:
+        self._check(name)
+        super().__delitem__(name)
+
+    def __ior__(self, other: Any) -> FrozenConfig:
+        self.update(other)
+        return self
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for name, value in dict(*args, **kwargs).items():
+            self[name] = value
+
+    def setdefault(self, name: Any, default: Any = None) -> Any:
+        if name not in self:
+            self[name] = default
+        return self[name]
+
+    def pop(self, name: Any, *default: Any) -> Any:
+        if name in self:
+            self._check(name)
+        return super().pop(name, *default)
+
+    def popitem(self) -> tuple[Any, Any]:
+        self._check()
+        return super().popitem()
+
+    def clear(self) -> None:
+        self._check()
+        super().clear()

@@ -8,15 +8,16 @@ from typing import Any
 from flask import Flask
 
 from app.core.logs import configure_logging
-from config import Config, config_from_env
+from config import Config, FrozenConfig, config_from_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
-    """Build the application. Nothing touches the database here."""
+    """Build the application. Nothing touches the database here. ``overrides``: settings
+    of this application only (a test's database, a bench's key prefix); they are
+    validated with the profile, and the configuration is read-only once built."""
     config = config or config_from_env()
-    config.validate()  # every profile: a development or test set-up that could not run in production fails too
 
     from app.core.transactions import RetryingFlask
 
@@ -26,8 +27,11 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
         static_folder=str(ROOT / "static"),
         instance_path=str(ROOT / "instance"),
     )
+    app.config = FrozenConfig(app.config.root_path, app.config)
     app.config.from_object(config)
     app.config.update(overrides)
+    # Every profile: a development or test set-up that could not run in production fails too.
+    config.validate(app.config)
     configure_logging()
 
     _init_extensions(app)
@@ -35,6 +39,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     _register_blueprints(app)
     _install_hooks()
     _register_cli(app)
+    app.config.freeze()
     return app
 
 
@@ -46,6 +51,11 @@ def _install_hooks() -> None:
     install()
     if not hooks.installed():  # deny by default: never serve with sanctions unenforced
         raise RuntimeError("the comment hooks are not installed")
+
+    from app.digests.hooks import register_section
+    from app.insight.digest_overview import overview_sections
+
+    register_section(overview_sections)  # a regional focal point's digest carries the overview
 
 
 def _init_extensions(app: Flask) -> None:
@@ -60,8 +70,6 @@ def _init_extensions(app: Flask) -> None:
         timezone_selector=select_timezone,
         default_translation_directories=str(ROOT / "app" / "translations"),
     )
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
-    app.config["RATELIMIT_HEADERS_ENABLED"] = True
     limiter.init_app(app)
     login_manager.init_app(app)
 

@@ -30,7 +30,7 @@ loaded. What is built (fixed seed, so the same command builds the same data):
   consultation, forwarded to the focal points of the consultation's regional
   organisations and country, about 40 % of them acknowledging and a few
   answering. The latest forwardings fall yesterday and in the last full ISO
-  week, the periods ``send_due`` covers when the bench runs the same UTC day,
+  week, the periods ``queue_due_digests`` covers when the bench runs the same UTC day,
   so daily and weekly digests carry forwarded summaries;
 - one audit entry per comment posted, decision, flag, sanction and grant, and
   per summary created, published, forwarded, acknowledged and answered and
@@ -61,6 +61,9 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, text
 
+from app.accounts.models import ORGANISATION_KINDS
+from app.consultations.models import CLOCKED_STATUSES
+from app.summaries.models import DECISIONS
 from bench import BENCH_PASSWORD, BenchConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -262,7 +265,7 @@ def reply_bodies(rng: random.Random, count: int) -> list[tuple[str, str]]:
 
 def build_people(b: Builder, participants: int, password_hash: str, regions: list[tuple[str, list[str]]],
                  countries: list[str]) -> dict[str, Any]:
-    from app.accounts.models import Membership, OrganisationKind, Role, Scope
+    from app.accounts.models import Membership, Role, Scope
 
     rng, now = b.rng, b.now
 
@@ -290,7 +293,7 @@ def build_people(b: Builder, participants: int, password_hash: str, regions: lis
     member_of: dict[int, list[int]] = defaultdict(list)
     org_ids = []
     for i in range(organisations):
-        kind = OrganisationKind.ALL[i % len(OrganisationKind.ALL)]
+        kind = ORGANISATION_KINDS[i % len(ORGANISATION_KINDS)]
         verified = rng.random() < 0.85
         org = b.add("organisation", name=f"{rng.choice(ORG_TOPICS)} {rng.choice(ORG_WORDS)} {i}", kind=kind,
                     country_code=rng.choice(countries), website=f"https://org{i}.example.org",
@@ -753,7 +756,7 @@ ANSWERED_SHARE = 0.3
 
 
 def digest_slots(now: datetime) -> dict[str, tuple[datetime, datetime]]:
-    """When forwardings happen so that ``send_due`` finds them at bench time:
+    """When forwardings happen so that ``queue_due_digests`` finds them at bench time:
     yesterday (the daily digests' period), the last full ISO week before
     yesterday (the weekly ones'), and earlier."""
     from app.digests.composition import period_for
@@ -892,7 +895,7 @@ def add_summaries(b: Builder, chosen: list[Draft], people: dict[str, Any], seed:
                 counts.citations += len(cited)
 
             # Publishing a closed consultation's summary moves it on; an open one keeps its clock.
-            current = clock_status(draft.opens_at, draft.closes_at, published) if status in Status.CLOCKED \
+            current = clock_status(draft.opens_at, draft.closes_at, published) if status in CLOCKED_STATUSES \
                 else status
             if current == Status.CLOSED:
                 b.audit_entry(at=published, actor_id=moderator, action="consultation.summarised",
@@ -914,7 +917,7 @@ def add_summaries(b: Builder, chosen: list[Draft], people: dict[str, Any], seed:
                               after={"summary": summary["id"], "revision": number, "target": f"{kind}:{key}",
                                      "recipients": recipients})
                 answer_forwarding(b, rng, forwarding, recipients, partial(html, answer=True), counts)
-            current = clock_status(draft.opens_at, draft.closes_at, forwarded_at) if status in Status.CLOCKED \
+            current = clock_status(draft.opens_at, draft.closes_at, forwarded_at) if status in CLOCKED_STATUSES \
                 else status
             if targets and current in (Status.CLOSED, Status.SUMMARISED):
                 b.audit_entry(at=forwarded_at, actor_id=moderator, action="consultation.forwarded",
@@ -1001,7 +1004,7 @@ def add_disposition(b: Builder, rng: random.Random, summary_id: int, round_: int
     """One row of the resolution table answering ``comments`` (all on one section)."""
     from app.summaries.models import Decision
 
-    decision = rng.choices(Decision.ALL, weights=DECISION_WEIGHTS)[0]
+    decision = rng.choices(DECISIONS, weights=DECISION_WEIGHTS)[0]
     explained = decision in (Decision.NOT_ACCEPTED, Decision.PARTLY_ACCEPTED) or rng.random() < 0.3
     section_id = comments[0]["section_id"]
     at = at.replace(microsecond=0)

@@ -55,7 +55,8 @@ MARK_START = "<!-- results:{name}:start (written by python -m bench.run; text ou
 MARK_END = "<!-- results:{name}:end -->"
 COMMENT_MARK = b'<article class="comment '
 QUEUE_ITEM_MARK = b'name="items"'
-# A participant who reads while signed in: pages rendered for each request (nothing kept for them).
+# A participant who reads while signed in: the discussion kept for every participant, with the
+# reader's own supports, actions and marks put in for each request (app/comments/kept.py).
 READER = "bench-writer15@example.org"
 # The comments of every consultation, as the admin (a global moderator's export).
 EXPORT_PATH = "/manage/moderation/comments.csv"
@@ -303,7 +304,7 @@ def scenarios_for(manifest: dict, session) -> list[Scenario]:
         Scenario("section", "Section discussion, default window (visitor)",
                  f"/consultations/{c}/sections/{hot['section_anchor']}",
                  small_path=f"/consultations/{posting['consultation_id']}/sections/{small_anchor}"),
-        Scenario("section_signed_in", "Section discussion, default window, signed in (rendered for each request)",
+        Scenario("section_signed_in", "Section discussion, default window, signed in (kept, the reader's parts put in)",
                  f"/consultations/{c}/sections/{hot['section_anchor']}", who="reader",
                  small_path=f"/consultations/{posting['consultation_id']}/sections/{small_anchor}"),
         Scenario("permalink", "Deep permalink (the page it lands on)",
@@ -311,7 +312,7 @@ def scenarios_for(manifest: dict, session) -> list[Scenario]:
         Scenario("thread", "Whole thread of 1,000 comments on one page (visitor)",
                  f"/consultations/{thread['consultation_id']}/comments/{thread['root_id']}/thread",
                  small_path=f"/consultations/{c}/comments/{small_thread}/thread"),
-        Scenario("thread_signed_in", "Whole thread of 1,000 comments, signed in (rendered for each request)",
+        Scenario("thread_signed_in", "Whole thread of 1,000 comments, signed in (kept, the reader's parts put in)",
                  f"/consultations/{thread['consultation_id']}/comments/{thread['root_id']}/thread", who="reader",
                  small_path=f"/consultations/{c}/comments/{small_thread}/thread"),
         Scenario("queue", "Moderation queue, first page", "/manage/moderation/", who="moderator", reference="hello",
@@ -504,7 +505,7 @@ def export_comments(server: Server, cookie: str) -> dict:
 
 
 def build_digests(url: str, sample: int) -> dict:
-    """Time the digest build (``send_due``) in-process for ``sample`` of the focal points."""
+    """Time the digest build (``queue_due_digests``) in-process for ``sample`` of the focal points."""
     try:
         from app.digests import services as digests
     except ImportError:
@@ -520,7 +521,7 @@ def build_digests(url: str, sample: int) -> dict:
             return {"skipped": "the digests domain is not migrated yet"}
         recipients = len(digests.focal_point_ids(db.session))
         started = time.perf_counter()
-        report = digests.send_due(db.session, progress=lambda ids: ids[:sample])
+        report = digests.queue_due_digests(db.session, progress=lambda ids: ids[:sample])
         elapsed = time.perf_counter() - started
         db.engine.dispose()
     built = report.created + report.empty + report.existing
@@ -822,8 +823,9 @@ def markdown(report: dict) -> str:
         if "skipped" in d:
             lines += [f"Digest build ({where}): not measured — {d['skipped']}.", ""]
         elif d:
-            lines += [f"Digest build ({where}, in-process `send_due`, HTML + text + PDF per recipient): {d['sample']} "
-                      f"of {d['focal_points']} focal points in {d['seconds']} s ({d['seconds_per_recipient']} s each; "
+            lines += [f"Digest build ({where}, in-process `queue_due_digests`, HTML + text + PDF per recipient): "
+                      f"{d['sample']} of {d['focal_points']} focal points in {d['seconds']} s "
+                      f"({d['seconds_per_recipient']} s each; "
                       f"{d['created']} digests created, {d['empty']} with nothing to report) — about "
                       f"{d['estimated_seconds_for_all']} s for all of them.", ""]
     missing = []
@@ -884,12 +886,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--section", default="make-bench",
                         help="the marked section of bench/RESULTS.md this run rewrites")
     parser.add_argument("--verbose", action="store_true")
-    parser.add_argument("--scenario", choices=("writers-spread", "busy-hour"),
-                        help="run only this mixed-load scenario on PostgreSQL (bench/load.py) and write its "
-                             "own section of bench/RESULTS.md")
+    parser.add_argument("--scenario", choices=("writers-spread", "busy-hour", "insight"),
+                        help="run only this scenario and write its own section of bench/RESULTS.md: a mixed "
+                             "load on PostgreSQL (bench/load.py), or the insight pages (bench/insight.py)")
+    parser.add_argument("--consultations", type=int, default=1_000,
+                        help="consultations of the OSCE's and AU's members in the insight scenario")
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the busy-hour scenario")
     parser.add_argument("--busy-redis-url", default="redis://127.0.0.1:6379/14",
                         help="Redis for kept pages in the busy-hour scenario")
+    parser.add_argument("--only", nargs="+", metavar="NAME",
+                        help="measure only these page scenarios on SQLite (e.g. section_signed_in queue), "
+                             "print them and record nothing (bench/quick.py)")
     parser.add_argument("--render", metavar="JSON",
                         help="only rewrite the --section of bench/RESULTS.md from a results file, measuring nothing")
     args = parser.parse_args(argv)
@@ -902,6 +909,18 @@ def main(argv: list[str] | None = None) -> int:
 
     # SIGTERM (make interrupted, CI time-out) stops the gunicorn processes on the way out
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.scenario == "insight":
+        from bench.insight import run_insight
+
+        if shutil.which("wrk") is None:
+            print("wrk is not installed: run `bash scripts/system_deps.sh bench` (Debian package wrk)", file=sys.stderr)
+            return 2
+        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+        text = run_insight(args, datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"))
+        print(text)
+        if not args.no_markdown:
+            write_results_md(text, "insight")
+        return 0
     if args.scenario:  # Python clients only: no wrk needed
         from bench.load import run_scenario
 
@@ -916,6 +935,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    if args.only:
+        from bench.quick import run_only
+
+        print(run_only(args, stamp))
+        return 0
     databases = args.db or (["sqlite", "postgres"] if (args.pg_url or os.environ.get("DATABASE_URL", "")
                                                        ).startswith("postgresql") else ["sqlite"])
     report: dict[str, Any] = {

@@ -44,7 +44,10 @@ def _pybabel(*args: str) -> None:
 
 def extract(output: Path = POT) -> Path:
     """Extract every translatable string of app/ and templates/ into ``output``."""
+    # --ignore-dirs replaces Babel's default, which also skips every directory whose
+    # name starts with "_" (templates/_macros held strings no catalogue had).
     args = ["extract", "-F", str(MAPPING), "-o", str(output), "--sort-by-file", "--add-location=file",
+            "--ignore-dirs", ".* __pycache__",
             "-c", "Translators:", "--project", "Agora 1540", "--copyright-holder", "Agora 1540",
             "--msgid-bugs-address", "translations@agora1540.invalid", "--version", "0.1", "--width", "100"]
     for keyword in KEYWORDS:

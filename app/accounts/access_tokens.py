@@ -23,7 +23,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.accounts.personal_models import PersonalToken, TokenScope
+from app.accounts.personal_models import TOKEN_SCOPES, PersonalToken
 from app.core.audit import record
 from app.core.db import utcnow
 from app.core.errors import DomainError, NotFound
@@ -61,7 +61,7 @@ def create_token(session: Session, user: User, *, name: str, scope: str, expires
         raise DomainError(_l("Give the token a name."), field="name")
     if len(name) > 100:
         raise DomainError(_l("The name can be at most 100 characters long."), field="name")
-    if scope not in TokenScope.ALL:
+    if scope not in TOKEN_SCOPES:
         raise DomainError(_l("Choose one of the scopes in the list."), field="scope")
     if expires_in_days not in EXPIRY_DAYS:
         raise DomainError(_l("Choose one of the expiry periods in the list."), field="expires_in_days")

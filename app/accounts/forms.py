@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Valid
 
 from app.accounts.services import display_name_problem, password_problem, timezone_choices
 from app.core.forms import Form
-from app.core.i18n import LANGUAGE_NAMES
+from app.core.i18n import LANGUAGE_NAMES, time_zone_choices, viewer_locale
 
 
 def _email_field() -> EmailField:
@@ -119,4 +119,4 @@ class ProfileForm(Form):
         self.preferred_language.choices = [("", _l("The language of my browser"))] + [
             (code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]
         ]
-        self.timezone.choices = [(zone, zone.replace("_", " ")) for zone in timezone_choices()]
+        self.timezone.choices = time_zone_choices(tuple(timezone_choices()), viewer_locale())

@@ -3,27 +3,35 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func
+from flask_babel import gettext
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, case, func, literal
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 from app.core.db import Base, TimestampMixin, utcnow
 
 
-class Role:
+class Role(StrEnum):
     ADMIN = "admin"
     MODERATOR = "moderator"
     AUTHOR = "author"
     FOCAL_POINT = "focal_point"
-    ALL = (ADMIN, MODERATOR, AUTHOR, FOCAL_POINT)
 
 
-class Scope:
+ROLES = tuple(Role)
+
+
+class Scope(StrEnum):
     GLOBAL = "global"
     CONSULTATION = "consultation"
     COUNTRY = "country"
     REGION = "region"
-    ALL = (GLOBAL, CONSULTATION, COUNTRY, REGION)
+
+
+SCOPES = tuple(Scope)
 
 
 # Which scopes each role may carry.
@@ -35,7 +43,7 @@ ROLE_SCOPES = {
 }
 
 
-class OrganisationKind:
+class OrganisationKind(StrEnum):
     NGO = "ngo"
     ACADEMIA = "academia"
     THINK_TANK = "think_tank"
@@ -44,7 +52,28 @@ class OrganisationKind:
     INTERNATIONAL = "international_organisation"
     GOVERNMENT = "government"
     OTHER = "other"
-    ALL = (NGO, ACADEMIA, THINK_TANK, INDUSTRY, PROFESSIONAL_BODY, INTERNATIONAL, GOVERNMENT, OTHER)
+
+
+ORGANISATION_KINDS = tuple(OrganisationKind)
+
+
+FORMER_PARTICIPANT = "Former participant"
+
+
+def former_participant() -> str:
+    """The name of an erased account, in the reader's language (read when shown)."""
+    return gettext("Former participant")
+
+
+class _TranslatedWhenRun(TypeDecorator):
+    """A bound message translated when the statement runs, not when it is built: a
+    class-level expression is built once, often before anyone's language is known."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # noqa: ANN001, ANN201 - SQLAlchemy's signature
+        return None if value is None else gettext(value)
 
 
 class User(TimestampMixin, Base):
@@ -57,7 +86,8 @@ class User(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320))
-    display_name: Mapped[str] = mapped_column(String(120))
+    # The name as stored; everything reads ``display_name`` (below).
+    _display_name: Mapped[str] = mapped_column("display_name", String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     email_verified_at: Mapped[datetime | None]
     preferred_language: Mapped[str | None] = mapped_column(String(8))
@@ -80,6 +110,26 @@ class User(TimestampMixin, Base):
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     __table_args__ = (Index("uq_user_email_lower", func.lower(email), unique=True),)
+
+    @hybrid_property
+    def display_name(self) -> str:
+        """The name shown to others. An erased account's (``erased_at``) is "Former participant"
+        in the language of whoever reads it: pages, the API, exports and e-mails alike."""
+        if self.erased_at is not None:
+            return former_participant()
+        return self._display_name
+
+    @display_name.inplace.setter
+    def _set_display_name(self, value: str) -> None:
+        self._display_name = value
+
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_sql(cls):
+        # The same in SQL (sorting, searching, exports that select columns), in the language of the
+        # request that runs the statement.
+        return case((cls.erased_at.is_not(None), literal(FORMER_PARTICIPANT, _TranslatedWhenRun())),
+                    else_=cls._display_name)
 
     # Flask-Login protocol
     is_anonymous = False

@@ -8,7 +8,7 @@ from wtforms import SearchField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from app.accounts.models import OrganisationKind
+from app.accounts.models import ORGANISATION_KINDS, OrganisationKind
 from app.accounts.organisations import DESCRIPTION_MAX, NAME_MAX, WEBSITE_MAX, clean_website, strip_controls
 from app.core.db import db
 from app.core.errors import DomainError
@@ -38,7 +38,7 @@ def options(pairs) -> list[SelectChoice]:
 
 
 def kind_choices() -> list[tuple[str, str]]:
-    return [(kind, str(KIND_LABELS[kind])) for kind in OrganisationKind.ALL]
+    return [(kind, str(KIND_LABELS[kind])) for kind in ORGANISATION_KINDS]
 
 
 def country_options() -> list[tuple[str, str]]:

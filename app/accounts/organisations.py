@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Membership, Organisation, OrganisationKind, User
+from app.accounts.models import ORGANISATION_KINDS, Membership, Organisation, User
 from app.accounts.policy import can_edit_organisation, can_manage_members, can_verify_organisation, is_signed_in
 from app.core.audit import record
 from app.core.db import utcnow
@@ -93,7 +93,7 @@ def _clean_name(value: str | None) -> str:
 
 
 def _clean_kind(value: str | None) -> str:
-    if value not in OrganisationKind.ALL:
+    if value not in ORGANISATION_KINDS:
         raise DomainError(_l("Choose what kind of organisation this is."), field="kind")
     return value
 

@@ -9,6 +9,7 @@ touches tokens never loads them.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column
@@ -16,10 +17,12 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 from app.core.db import Base, utcnow
 
 
-class TokenScope:
+class TokenScope(StrEnum):
     READ_PUBLIC = "read_public"  # the API answers as it answers a visitor
     READ_AS_ME = "read_as_me"  # the API answers as it answers the owner signed in
-    ALL = (READ_PUBLIC, READ_AS_ME)
+
+
+TOKEN_SCOPES = tuple(TokenScope)
 
 
 class PersonalToken(Base):

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import ROLE_SCOPES, Role, RoleGrant, Scope, User
+from app.accounts.models import ROLE_SCOPES, ROLES, Role, RoleGrant, Scope, User
 from app.accounts.policy import can_manage_roles
 from app.core.audit import record
 from app.core.errors import Conflict, DomainError, PermissionDenied
@@ -33,7 +33,7 @@ def _check_actor(actor: Any) -> None:
 
 def clean_scope(session: Session, role: str, scope_type: str, scope_key: Any) -> str:
     """Validate ``role`` with its scope; return the normalised scope key."""
-    if role not in Role.ALL:
+    if role not in ROLES:
         raise DomainError(_l("Choose a role from the list."), field="role")
     if scope_type not in ROLE_SCOPES[role]:
         raise DomainError(_l("This role cannot have that scope."), field="scope_type")

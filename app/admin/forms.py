@@ -25,7 +25,7 @@ SCOPE_LABELS = {
     Scope.REGION: _l("One regional organisation"),
 }
 
-STATUS_LABELS = {
+USER_STATUS_LABELS = {
     User.ACTIVE: _l("Active"),
     User.SUSPENDED: _l("Suspended"),
     User.BANNED: _l("Banned"),
@@ -41,7 +41,7 @@ class UserSearchForm(Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.status.choices = options([("", _l("Any status")), *STATUS_LABELS.items()])
+        self.status.choices = options([("", _l("Any status")), *USER_STATUS_LABELS.items()])
 
 
 class SuspendForm(Form):

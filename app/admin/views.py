@@ -15,7 +15,7 @@ from app.admin import queries, services
 from app.admin.forms import (
     ROLE_LABELS,
     SCOPE_LABELS,
-    STATUS_LABELS,
+    USER_STATUS_LABELS,
     AuditFilterForm,
     ConfirmForm,
     GrantForm,
@@ -41,7 +41,7 @@ PER_PAGE = 25
 
 @bp.context_processor
 def _labels():
-    return {"ROLE_LABELS": ROLE_LABELS, "SCOPE_LABELS": SCOPE_LABELS, "STATUS_LABELS": STATUS_LABELS}
+    return {"ROLE_LABELS": ROLE_LABELS, "SCOPE_LABELS": SCOPE_LABELS, "USER_STATUS_LABELS": USER_STATUS_LABELS}
 
 
 def _back(default: str) -> str:

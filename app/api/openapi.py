@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.comments.models import Audience, CommentKind, Stance
+from app.consultations.models import InstrumentType, ModerationMode, SectionLevel, Status, Visibility
+from app.digests.models import Frequency
+from app.summaries.models import Decision
+
 VERSION = "1.0.0"
 
 
@@ -24,6 +29,7 @@ INTEGER = {"type": "integer"}
 TIMESTAMP = {"type": "string", "format": "date-time", "description": "ISO 8601, UTC (\"Z\")."}
 URL = {"type": "string", "format": "uri"}
 CODES = {"type": "array", "items": STRING}
+REGION_CODE = {"type": "string", "pattern": "^[A-Za-z0-9-]{1,16}$"}
 
 
 def _object(properties: dict[str, Any], description: str = "") -> dict[str, Any]:
@@ -34,15 +40,22 @@ def _object(properties: dict[str, Any], description: str = "") -> dict[str, Any]
 
 
 def _page_of(item: str) -> dict[str, Any]:
-    return _object({
-        "items": {"type": "array", "items": _ref(item)},
-        "page": INTEGER,
-        "per_page": INTEGER,
-        "total": {"type": "integer", "description": "Items in all pages."},
-        "pages": INTEGER,
-        "next": _nullable(URL),
-        "prev": _nullable(URL),
-    }, "One page of a list; follow `next` until it is null.")
+    deprecated = "Only with the deprecated `page` parameter."
+    return {
+        "type": "object",
+        "description": "One page of a list; follow `next` until it is null.",
+        "required": ["items", "per_page", "total", "next"],
+        "properties": {
+            "items": {"type": "array", "items": _ref(item)},
+            "per_page": INTEGER,
+            "total": {"type": "integer", "description": "Items in the whole list (all pages)."},
+            "next": {**_nullable(URL), "description": "The next page: this address with its `cursor`."},
+            "next_cursor": {**_nullable(STRING), "description": "The `cursor` of the next page."},
+            "page": {**INTEGER, "description": deprecated, "deprecated": True},
+            "pages": {**INTEGER, "description": deprecated, "deprecated": True},
+            "prev": {**_nullable(URL), "description": deprecated, "deprecated": True},
+        },
+    }
 
 
 CONSULTATION = _object({
@@ -50,10 +63,10 @@ CONSULTATION = _object({
     "title": STRING,
     "country": {"type": "string", "description": "ISO 3166-1 alpha-2."},
     "country_name": STRING,
-    "instrument_type": {"type": "string", "enum": ["law", "decree", "regulation", "control_list", "other"]},
+    "instrument_type": {"type": "string", "enum": list(InstrumentType)},
     "drafting_authority": STRING,
-    "status": {"type": "string", "enum": ["scheduled", "open", "closed", "summarised", "forwarded"]},
-    "visibility": {"type": "string", "enum": ["public", "invited"]},
+    "status": {"type": "string", "enum": [s for s in Status if s != Status.DRAFT]},
+    "visibility": {"type": "string", "enum": list(Visibility)},
     "opens_at": TIMESTAMP,
     "closes_at": TIMESTAMP,
     "regions": CODES,
@@ -68,7 +81,7 @@ SECTION = _object({
     "number": {"type": "string", "description": "\"Article 5\"."},
     "heading": STRING,
     "anchor": {"type": "string", "description": "Stable across versions."},
-    "level": {"type": "string", "enum": ["part", "chapter", "article", "paragraph"]},
+    "level": {"type": "string", "enum": list(SectionLevel)},
     "body_html": {"type": "string", "description": "Sanitised HTML."},
     "obligations": CODES,
 })
@@ -78,7 +91,7 @@ CONSULTATION_DETAIL = {
         "summary_html": STRING,
         "questions_html": STRING,
         "weapon_categories": CODES,
-        "moderation_mode": {"type": "string", "enum": ["pre", "post"]},
+        "moderation_mode": {"type": "string", "enum": list(ModerationMode)},
         "current_version": _nullable(_object({
             "number": INTEGER,
             "published_at": _nullable(TIMESTAMP),
@@ -95,9 +108,9 @@ COMMENT = _object({
     "section_anchor": _nullable(STRING),
     "parent_id": _nullable(INTEGER),
     "depth": INTEGER,
-    "kind": {"type": "string", "enum": ["comment", "question", "amendment"]},
-    "stance": _nullable({"type": "string", "enum": ["supports", "opposes", "neutral"]}),
-    "audience": {"type": "string", "enum": ["public", "restricted"],
+    "kind": {"type": "string", "enum": list(CommentKind)},
+    "stance": _nullable({"type": "string", "enum": list(Stance)}),
+    "audience": {"type": "string", "enum": list(Audience),
                  "description": "Restricted comments are listed only for callers allowed to read them."},
     "language": STRING,
     "author": _object({"display_name": STRING}),
@@ -112,6 +125,22 @@ COMMENT = _object({
     "version": {"type": "integer", "description": "Grows by one with every edit or moderation change."},
     "updated_at": TIMESTAMP,
 }, "A published comment, in thread order.")
+
+DISPOSITION = _object({
+    "id": INTEGER,
+    "consultation_id": INTEGER,
+    "round": {"type": "integer", "description": "The summary revision the disposition answers."},
+    "section_anchor": _nullable({"type": "string", "description": "Null: the draft as a whole."}),
+    "point_raised": {"type": "string", "description": "Plain text."},
+    "decision": {"type": "string", "enum": list(Decision)},
+    "reason": {"type": "string", "description": "Plain text; may be empty."},
+    "comment_ids": {"type": "array", "items": INTEGER,
+                    "description": "Comments the disposition answers that the caller may read."},
+    "point_ids": {"type": "array", "items": INTEGER,
+                  "description": "Points of this summary revision the disposition answers."},
+    "created_at": TIMESTAMP,
+    "updated_at": TIMESTAMP,
+}, "A row of the comment-resolution table: the drafting government's decision on a point raised.")
 
 SUMMARY = _object({
     "consultation_id": INTEGER,
@@ -128,7 +157,10 @@ SUMMARY = _object({
         "comment_ids": {"type": "array", "items": INTEGER,
                         "description": "Cited comments the caller may read."},
     })},
-}, "The latest published revision of the consultation's summary.")
+    "dispositions": {"type": "array", "items": _ref("Disposition"),
+                     "description": "The comment-resolution table, oldest round first (empty until the "
+                                    "drafting government answers)."},
+}, "The latest published revision of the consultation's summary, with the dispositions on it.")
 
 COVERAGE = _object({
     "region": _object({"code": STRING, "name": STRING}),
@@ -149,7 +181,7 @@ COVERAGE = _object({
 DIGEST = _object({
     "id": INTEGER,
     "period": STRING,
-    "frequency": {"type": "string", "enum": ["immediate", "daily", "weekly"]},
+    "frequency": {"type": "string", "enum": list(Frequency)},
     "period_start": TIMESTAMP,
     "period_end": TIMESTAMP,
     "language": STRING,
@@ -170,15 +202,22 @@ ERROR = {**_object({"error": STRING, "status": INTEGER}),
                         "detail": {"type": "string", "description": "What was wrong with it."}}}
 
 PAGE_PARAMETERS = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+    {"name": "cursor", "in": "query", "schema": {"type": "string"},
+     "description": "Where the page starts: copied from `next_cursor` (or `next`) of the page before; absent "
+                    "on the first page. Opaque and tied to the list's filters: a cursor of another list, or "
+                    "altered, is refused with 400 (parameter `cursor`). Items added while a client pages "
+                    "never make it skip or repeat one."},
     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 25},
-     "description": "Values above 100 are read as 100."},
+     "description": "Values above 100 are read as 100; not a positive whole number: 400."},
+    {"name": "page", "in": "query", "deprecated": True, "schema": {"type": "integer", "minimum": 1},
+     "description": "Deprecated: numbered pages, which shift when items are added; use `cursor`. Ignored "
+                    "with `cursor`. Not a positive whole number: the first page."},
 ]
 
 
 SIGNED_IN = [{"bearer": []}, {"session": []}]
 NOT_MODIFIED = {"description": "Not modified: the ETag sent in If-None-Match still matches (or, on a summary, "
-                               "nothing was published after updated_since)."}
+                               "nothing was published and no disposition changed after updated_since)."}
 UPDATED_SINCE = {"name": "updated_since", "in": "query", "schema": {"type": "string", "format": "date-time"},
                  "description": "Only what changed at or after this ISO 8601 time (UTC when no offset is "
                                 "given). Not a date, or in the future: 400."}
@@ -223,7 +262,9 @@ def document() -> dict[str, Any]:
                 "Callers see exactly what the web pages show them: sign in (session cookie, same origin) or send "
                 "a personal access token (Authorization: Bearer) to read invited-only consultations, "
                 "restricted comments and your digests. "
-                "Lists are paginated (page, per_page ≤ 100, total, next)."
+                "Lists come in pages (per_page ≤ 100): follow `next`, which carries a signed `cursor`. "
+                "Every answer has an ETag (send If-None-Match for a 304); consultations, comments and "
+                "summaries take `updated_since`. Every 4xx is an error object."
             ),
         },
         "servers": [{"url": "/"}],
@@ -232,14 +273,19 @@ def document() -> dict[str, Any]:
                                          _json({"type": "object"}, "The OpenAPI document."), errors=()),
             "/api/v1/consultations": _get(
                 "Published consultations the caller may read", "list_consultations",
-                _json(_ref("ConsultationPage"), "One page of consultations, closing soonest first."),
+                _json(_ref("ConsultationPage"), "One page of consultations, oldest first (by cursor); with the "
+                                                "deprecated `page`, closing soonest first."),
                 parameters=[
                     {"name": "status", "in": "query",
-                     "schema": {"type": "string", "enum": ["scheduled", "open", "closed", "summarised", "forwarded"]}},
-                    {"name": "country", "in": "query", "schema": STRING, "description": "ISO 3166-1 alpha-2."},
-                    {"name": "region", "in": "query", "schema": STRING, "description": "Regional organisation code."},
-                    {"name": "obligation", "in": "query", "schema": STRING,
-                     "description": "1540 obligation code; a section code also matches its elements."},
+                     "schema": {"type": "string", "enum": [s for s in Status if s != Status.DRAFT]}},
+                    {"name": "country", "in": "query", "schema": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+                     "description": "ISO 3166-1 alpha-2. Not two letters: 400."},
+                    {"name": "region", "in": "query", "schema": REGION_CODE,
+                     "description": "Regional organisation code. Not a code: 400."},
+                    {"name": "obligation", "in": "query",
+                     "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,48}$"},
+                     "description": "1540 obligation code; a section code also matches its elements. "
+                                    "Not a code: 400."},
                     UPDATED_SINCE,
                     *PAGE_PARAMETERS,
                 ], errors=(400,)),
@@ -248,19 +294,20 @@ def document() -> dict[str, Any]:
                 _json(_ref("ConsultationDetail"), "The consultation."), parameters=[consultation_id]),
             "/api/v1/consultations/{consultation_id}/comments": _get(
                 "Published comments of a consultation, in thread order", "list_comments",
-                _json(_ref("CommentPage"), "One page of comments."),
+                _json(_ref("CommentPage"), "One page of comments, in thread order."),
                 parameters=[consultation_id, UPDATED_SINCE, *PAGE_PARAMETERS], errors=(400, 404)),
             "/api/v1/consultations/{consultation_id}/summary": _get(
-                "The latest published summary", "get_summary", _json(_ref("Summary"), "The summary."),
+                "The latest published summary and its comment-resolution table", "get_summary",
+                _json(_ref("Summary"), "The summary with its dispositions."),
                 parameters=[consultation_id, UPDATED_SINCE], errors=(400, 404)),
             "/api/v1/regions/{code}/coverage": _get(
                 "Regional coverage of the 1540 obligations", "get_region_coverage",
                 _json(_ref("Coverage"), "The coverage matrix."),
-                parameters=[{"name": "code", "in": "path", "required": True, "schema": STRING,
+                parameters=[{"name": "code", "in": "path", "required": True, "schema": REGION_CODE,
                              "description": "Regional organisation code (OSCE, AU...)."}]),
             "/api/v1/me/digests": _get(
                 "The caller's digests, newest first", "list_my_digests",
-                _json(_ref("DigestPage"), "One page of digests."),
+                _json(_ref("DigestPage"), "One page of digests, newest first."),
                 parameters=PAGE_PARAMETERS, errors=(400, 401), security=True),
             "/api/v1/me/digests/{digest_id}": _get(
                 "One of the caller's digests", "get_my_digest", _json(_ref("DigestDetail"), "The digest."),
@@ -288,6 +335,7 @@ def document() -> dict[str, Any]:
                 "ConsultationDetail": CONSULTATION_DETAIL,
                 "ConsultationPage": _page_of("Consultation"),
                 "Section": SECTION,
+                "Disposition": DISPOSITION,
                 "Comment": COMMENT,
                 "CommentPage": _page_of("Comment"),
                 "Summary": SUMMARY,

@@ -103,7 +103,27 @@ def comment(item: Any, anchors: dict[int, str], reply_count: int) -> dict[str, A
     }
 
 
-def summary(item: Any, revision: Any, visible_citations: dict[int, list[int]]) -> dict[str, Any]:
+def disposition(row: Any, consultation_id: int) -> dict[str, Any]:
+    """A row of the comment-resolution table (summaries.queries.ResolutionRow): its
+    ``comments`` are already only those the reader may read."""
+    item = row.disposition
+    return {
+        "id": item.id,
+        "consultation_id": consultation_id,
+        "round": item.round,
+        "section_anchor": item.section.anchor if item.section else None,
+        "point_raised": item.point_raised,
+        "decision": item.decision,
+        "reason": item.reason,
+        "comment_ids": [c.id for c in row.comments],
+        "point_ids": [p.id for p in row.points],
+        "created_at": iso(item.created_at),
+        "updated_at": iso(item.updated_at),
+    }
+
+
+def summary(item: Any, revision: Any, visible_citations: dict[int, list[int]],
+            dispositions: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "consultation_id": item.consultation_id,
         "restricted": revision.restricted,
@@ -118,6 +138,7 @@ def summary(item: Any, revision: Any, visible_citations: dict[int, list[int]]) -
             "text_html": point.text_html,
             "comment_ids": visible_citations.get(point.id, []),
         } for point in revision.points],
+        "dispositions": dispositions,
     }
 
 

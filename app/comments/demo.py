@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Organisation
-from app.comments.models import Follow
+from app.comments.models import Audience, CommentKind, Follow, Stance
 from app.comments.services import CommentInput, existing_comment, post_comment
 from app.consultations.models import Consultation
 from app.core.errors import DomainError
@@ -27,21 +27,21 @@ DEMO_COMMENTS: dict[str, list[tuple[int, str, str | None, int | None, dict[str, 
         (1, "participant", None, None, {
             "body": "The Bill is a welcome step. We would ask the drafters to publish the **list of scheduled "
                     "agents** as an annex so that laboratories can check it without reading the regulations.",
-            "stance": "supports", "organisation": "Centre for Strategic Trade Law"}),
+            "stance": Stance.SUPPORTS, "organisation": "Centre for Strategic Trade Law"}),
         (2, "participant2", None, 1, {
             "body": "Agreed. Universities would also need a short guidance note for researchers.",
             "organisation": "Institute for Non-Proliferation Studies, University of Ostrana"}),
         (3, "participant2", None, None, {
             "body": "Are *small university laboratories* covered by the registration duty, or only commercial "
-                    "facilities?", "kind": "question"}),
+                    "facilities?", "kind": CommentKind.QUESTION}),
         (4, "focal_osce", None, None, {
             "body": "For the regional meeting: two neighbouring States use different thresholds. Could the "
-                    "drafters explain the choice?", "audience": "restricted", "kind": "question"}),
+                    "drafters explain the choice?", "audience": Audience.RESTRICTED, "kind": CommentKind.QUESTION}),
     ],
     "Draft Law on the Control of Strategic Goods, Transit and Brokering": [
         (1, "participant", None, None, {
             "body": "The definition of *brokering* should also cover persons who arrange transport or "
-                    "financing.", "stance": "opposes", "organisation": "Centre for Strategic Trade Law"}),
+                    "financing.", "stance": Stance.OPPOSES, "organisation": "Centre for Strategic Trade Law"}),
     ],
 }
 
@@ -73,8 +73,8 @@ def seed_comments(session: Session, users: dict[str, Any], consultations: list[C
             organisation = session.scalar(select(Organisation.id).where(
                 Organisation.name == fields.get("organisation"))) if fields.get("organisation") else None
             data = CommentInput(
-                body=fields["body"], kind=fields.get("kind", "comment"), stance=fields.get("stance"),
-                audience=fields.get("audience", "public"), language="en", organisation_id=organisation,
+                body=fields["body"], kind=fields.get("kind", CommentKind.COMMENT), stance=fields.get("stance"),
+                audience=fields.get("audience", Audience.PUBLIC), language="en", organisation_id=organisation,
                 section_id=section.id if section else None, parent_id=parent.id if parent else None,
                 version_id=None if parent else (consultation.current_version.id
                                                 if consultation.current_version else None),

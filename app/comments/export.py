@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
 from flask import Response, stream_with_context
@@ -24,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.accounts.models import Organisation, User
-from app.comments.models import Comment, CommentStatus
+from app.comments.models import COMMENT_STATUSES, STATUSES_IN_THREAD, Comment, CommentStatus
 from app.consultations.models import Consultation, DraftVersion, Section
 from app.core.audit import record
 from app.core.csvfiles import csv_lines
@@ -42,20 +43,22 @@ BATCH_ROWS = 1000
 CHUNK_CHARS = 64 * 1024  # one write per chunk, not one per row
 
 
-class StatusChoice:
+class StatusChoice(StrEnum):
     """The ``status`` query parameter."""
 
     ALL = "all"  # everything the reader may see
     PUBLISHED = "published"
     PENDING = "pending"
-    CHOICES = (ALL, PUBLISHED, PENDING)
+
+
+STATUS_CHOICES = tuple(StatusChoice)
 
 
 @dataclass(frozen=True)
 class ExportFilter:
     status: str = StatusChoice.ALL
     # The statuses the rows may have: what was asked for, within what the reader may see.
-    statuses: tuple[str, ...] = CommentStatus.IN_THREAD
+    statuses: tuple[str, ...] = STATUSES_IN_THREAD
     consultation_id: int | None = None  # None: every consultation
     version_id: int | None = None
     version_number: int | None = None
@@ -69,7 +72,7 @@ class ExportFilter:
 def parse_status(value: str | None) -> str | None:
     """The ``status`` query parameter; None when it is not one of the choices."""
     value = value or StatusChoice.ALL
-    return value if value in StatusChoice.CHOICES else None
+    return value if value in STATUS_CHOICES else None
 
 
 def parse_version_number(value: str | None) -> int | None:
@@ -92,7 +95,7 @@ def statuses_for(status: str, *, unpublished: bool) -> tuple[str, ...] | None:
         return (CommentStatus.PUBLISHED,)
     if status == StatusChoice.PENDING:
         return (CommentStatus.PENDING,) if unpublished else None
-    return CommentStatus.ALL if unpublished else CommentStatus.IN_THREAD
+    return COMMENT_STATUSES if unpublished else STATUSES_IN_THREAD
 
 
 def find_version(session: Session, consultation: Consultation, number: int) -> DraftVersion | None:

@@ -36,7 +36,9 @@ class CommentHooks:
     # the reasons as the author is told them, for the receipt e-mail
     describe_holds: Callable[[list[str]], list[Any]] | None = None
     # (session, user, consultation, comments) → the page's moderation facts
-    thread_moderation: Callable[..., Any] | None = None
+    load_thread_moderation: Callable[..., Any] | None = None
+    # (user id, consultation id: SQL values) → SQL: the user flagged a comment of the consultation
+    flagged_in: Callable[..., Any] | None = None
 
 
 HOOKS = CommentHooks()
@@ -44,7 +46,7 @@ HOOKS = CommentHooks()
 
 def installed() -> bool:
     return bool(HOOKS.participation and HOOKS.reply and HOOKS.hold and HOOKS.describe_holds
-                and HOOKS.thread_moderation)
+                and HOOKS.load_thread_moderation)
 
 
 def check_may_participate(session: Any, actor: Any, *, now: Any = None) -> None:
@@ -66,5 +68,6 @@ def describe_holds_for_author(holds: list[str]) -> list[Any]:
     return HOOKS.describe_holds(holds) if HOOKS.describe_holds else []
 
 
-def thread_moderation(session: Any, user: Any, consultation: Any, comments: list) -> Any:
-    return HOOKS.thread_moderation(session, user, consultation, comments) if HOOKS.thread_moderation else None
+def load_thread_moderation(session: Any, user: Any, consultation: Any, comments: list, **options: Any) -> Any:
+    return HOOKS.load_thread_moderation(session, user, consultation, comments, **options) \
+        if HOOKS.load_thread_moderation else None

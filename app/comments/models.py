@@ -9,6 +9,7 @@ gives depth-first thread order and one indexed query loads a whole thread.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Select, String, Text, UniqueConstraint, select
@@ -25,37 +26,45 @@ def path_segment(comment_id: int) -> str:
     return str(comment_id).zfill(PATH_DIGITS)
 
 
-class CommentKind:
+class CommentKind(StrEnum):
     COMMENT = "comment"
     QUESTION = "question"
     AMENDMENT = "amendment"
-    ALL = (COMMENT, QUESTION, AMENDMENT)
 
 
-class Stance:
+COMMENT_KINDS = tuple(CommentKind)
+
+
+class Stance(StrEnum):
     SUPPORTS = "supports"
     OPPOSES = "opposes"
     NEUTRAL = "neutral"
-    ALL = (SUPPORTS, OPPOSES, NEUTRAL)
 
 
-class Audience:
+STANCES = tuple(Stance)
+
+
+class Audience(StrEnum):
     PUBLIC = "public"
     # Moderators, the drafting government and focal points in scope (and the author).
     RESTRICTED = "restricted"
-    ALL = (PUBLIC, RESTRICTED)
 
 
-class CommentStatus:
+AUDIENCES = tuple(Audience)
+
+
+class CommentStatus(StrEnum):
     PENDING = "pending"
     PUBLISHED = "published"
     REJECTED = "rejected"
     HIDDEN = "hidden"
     WITHDRAWN = "withdrawn"
     SPAM = "spam"
-    ALL = (PENDING, PUBLISHED, REJECTED, HIDDEN, WITHDRAWN, SPAM)
-    # Shown in threads (a withdrawn comment as a placeholder, so replies keep their context).
-    IN_THREAD = (PUBLISHED, WITHDRAWN)
+
+
+COMMENT_STATUSES = tuple(CommentStatus)
+# Shown in threads (a withdrawn comment as a placeholder, so replies keep their context).
+STATUSES_IN_THREAD = (CommentStatus.PUBLISHED, CommentStatus.WITHDRAWN)
 
 
 class Comment(Base):
@@ -189,10 +198,16 @@ class ConsultationVisit(Base):
     previous_seen_at: Mapped[datetime | None]
 
 
-class NotificationKind:
+class NotificationKind(StrEnum):
     REPLY = "reply"
     CLOSING = "closing"
-    ALL = (REPLY, CLOSING)
+    MODERATION = "moderation"  # a moderator's decision on the user's comment
+    FLAG = "flag"  # what became of a flag the user raised (in-app only)
+    SANCTION = "sanction"  # a sanction given or lifted
+    ANSWER = "answer"  # the government answered the user's comment (app.summaries)
+
+
+NOTIFICATION_KINDS = tuple(NotificationKind)
 
 
 class Notification(Base):
@@ -218,12 +233,14 @@ class Notification(Base):
 
 
 # --- e-mail frequency (issue "Summaries forwarded…", item 6) ---
-class EmailFrequency:
+class EmailFrequency(StrEnum):
     """How participant e-mails (replies, moderation decisions, closing soon) are sent."""
 
     IMMEDIATE = "immediate"
     DAILY = "daily"
-    ALL = (IMMEDIATE, DAILY)
+
+
+EMAIL_FREQUENCIES = tuple(EmailFrequency)
 # --- end e-mail frequency ---
 
 
@@ -268,7 +285,7 @@ def _written_in(column: Any, value: Any) -> Select:
 
 track(Comment, scopes=lambda _s, comment: [consultation_scope(comment.consultation_id)])
 track(Support, scopes=lambda session, support: comment_scopes(session, support.comment_id))
-track(User, "display_name", scopes=lambda _s, user: _written_in(Comment.author_id, user.id))
+track(User, "_display_name", "erased_at", scopes=lambda _s, user: _written_in(Comment.author_id, user.id))
 track(Organisation, "name", "kind", "country_code",
       scopes=lambda _s, organisation: _written_in(Comment.organisation_id, organisation.id))
 # Role grants give the "Moderator" and "Drafting government" badges next to an author's name.

@@ -13,7 +13,7 @@ from app.comments.forms import (
     ActionForm,
     NotificationSettingsForm,
 )
-from app.comments.models import EmailFrequency
+from app.comments.models import EmailFrequency, NotificationKind
 from app.comments.views import bp
 from app.core.authz import login_required
 from app.core.db import db
@@ -71,9 +71,7 @@ def open_notification(notification_id: int):
 
 def answer_target(notification) -> str | None:
     """Where a notification that the government answered a comment leads (summaries hook)."""
-    from app.comments.notifications import ANSWER
-
-    if notification.kind != ANSWER:
+    if notification.kind != NotificationKind.ANSWER:
         return None
     parts = notification.dedupe_key.split(":")  # answer:disposition:<id>:… or answer:summary:<revision id>
     if len(parts) > 2 and parts[1] == "disposition" and parts[2].isdigit():

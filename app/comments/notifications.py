@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
 from typing import Any
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
 from app.comments.models import (
+    EMAIL_FREQUENCIES,
     Audience,
     Comment,
     CommentStatus,
@@ -29,7 +31,7 @@ from app.comments.models import (
 )
 from app.comments.policy import can_see_comment, can_see_restricted
 from app.consultations.diff import html_to_text
-from app.consultations.models import Consultation, Status
+from app.consultations.models import CLOCKED_STATUSES, Consultation
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.mail import queue_email
@@ -52,11 +54,10 @@ def preferences(session: Session, user_id: int) -> NotificationPreference:
 
 # --- e-mail frequency (issue "Summaries forwarded…", item 6) ---------------------------
 
-MODERATION = "moderation"  # the kind app.moderation.services gives decision notifications
-ANSWER = "answer"  # the kind app.summaries gives "the government answered your comment"
 # Kinds whose e-mail follows the user's frequency. Sanction notices are safety
 # notices and always leave at once; flag resolutions are in-app only.
-PARTICIPANT_KINDS = (NotificationKind.REPLY, NotificationKind.CLOSING, MODERATION, ANSWER)
+PARTICIPANT_KINDS = (NotificationKind.REPLY, NotificationKind.CLOSING, NotificationKind.MODERATION,
+                     NotificationKind.ANSWER)
 _OPT_OUT = {NotificationKind.REPLY: "email_replies", NotificationKind.CLOSING: "email_closing"}
 
 
@@ -85,7 +86,7 @@ def set_email_choices(session: Session, *, email_replies: bool, email_closing: b
     """Save the e-mail opt-outs and the frequency of the signed-in user."""
     from app.comments.services import set_notification_preferences
 
-    if email_frequency not in EmailFrequency.ALL:
+    if email_frequency not in EMAIL_FREQUENCIES:
         raise DomainError(_l("Choose how often we e-mail you."), field="email_frequency")
     preference = set_notification_preferences(session, email_replies=email_replies, email_closing=email_closing,
                                               actor=actor)
@@ -154,7 +155,8 @@ def _daily_item(note: Notification, user: User, consultation: Consultation | Non
         comment = note.comment
         if comment is None or not can_see_comment(user, comment, consultation):
             return None
-        item.update(replier=comment.author.display_name, excerpt=excerpt(comment))
+        # Read when the e-mail is rendered, in its reader's language (an erased account's name).
+        item.update(replier=LazyString(lambda author=comment.author: author.display_name), excerpt=excerpt(comment))
     elif note.kind == NotificationKind.CLOSING:
         item.update(closes_at=consultation.closes_at)
     return item
@@ -231,7 +233,7 @@ def notify_closing(session: Session, *, now: datetime | None = None) -> int:
     consultation and person, so running it again sends nothing new."""
     now = now or utcnow()
     consultations = session.scalars(
-        select(Consultation).where(Consultation.status.in_(Status.CLOCKED), Consultation.opens_at <= now,
+        select(Consultation).where(Consultation.status.in_(CLOCKED_STATUSES), Consultation.opens_at <= now,
                                    Consultation.closes_at > now, Consultation.closes_at <= now + CLOSING_NOTICE)
         .options(selectinload(Consultation.regions), selectinload(Consultation.invitations))
     ).all()

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.accounts.models import Role, Scope
 from app.accounts.policy import author_countries, has_role, is_admin, is_global_moderator, is_moderator, is_signed_in
-from app.comments.models import CommentStatus
+from app.comments.models import STATUSES_IN_THREAD, Audience, CommentStatus
 from app.consultations.policy import can_edit_consultation, can_view_consultation, moderates
 
 
@@ -32,9 +32,9 @@ def can_see_comment(user: Any, comment: Any, consultation: Any) -> bool:
     if not can_view_consultation(user, consultation):
         return False
     own = is_signed_in(user) and comment.author_id == user.id
-    if comment.audience != "public" and not (own or can_see_restricted(user, consultation)):
+    if comment.audience != Audience.PUBLIC and not (own or can_see_restricted(user, consultation)):
         return False
-    if comment.status in CommentStatus.IN_THREAD:
+    if comment.status in STATUSES_IN_THREAD:
         return True
     if comment.status == CommentStatus.PENDING:
         return own or is_admin(user) or moderates(user, consultation)

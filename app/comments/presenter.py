@@ -12,11 +12,19 @@ rules themselves stay in ``app.comments.policy`` and ``app.moderation``.
 What a comment shows whoever reads it (author line, organisation, kind, stance,
 body, amendment, moderation labels) is rendered once and kept as two fragments
 (``fragment``/``keep``), in the page cache's store (app/core/cache.py), under a
-key holding the content tokens of the site and of the comment's consultation,
-the language and the time zone: any change a fragment shows renews the token,
-so a kept fragment never outlives its data. Only the reader's part (marks,
+key holding a digest of everything it shows (``_shown``: the comment's text and
+state, its author's name and roles, its organisation, its moderation labels),
+the language and the time zone: any change a fragment shows makes a new key, so
+a kept fragment never outlives its data, and a support or a reply elsewhere in
+the consultation keeps every other fragment. Only the reader's part (marks,
 citations, the footer's actions) is rendered for each request. ``steps``
 walks the threads of a page for a flat template loop.
+
+A reader that is ``keeping`` renders a discussion for every participant at once
+(app/comments/kept.py): where the reader's own parts go it leaves a slot
+(``slot``), and records what filling it needs: the comment's facts and its
+actions rendered for someone who wrote neither it nor flagged it, with and
+without their support.
 """
 
 from __future__ import annotations
@@ -36,9 +44,10 @@ from markupsafe import Markup
 from app.accounts.policy import is_signed_in
 from app.comments.models import Comment, CommentStatus
 from app.comments.policy import can_edit_comment, can_reply_to, can_support_comment, can_withdraw_comment
-from app.core.cache import SITE, consultation_scope, page_cache
+from app.core.cache import page_cache
 from app.core.db import utcnow
 from app.core.i18n import viewer_locale
+from app.core.slots import slot
 from app.core.urls import url_template
 
 
@@ -56,6 +65,60 @@ class Offer:
     moderate: str = ""
     my_flag: Any = None  # the reader's own flag on it (app.moderation.models.Flag)
     own: bool = False
+
+
+@dataclass(frozen=True)
+class Someone:
+    """A signed-in participant who wrote none of the page's comments, flagged none and
+    holds no role: whom the actions kept for every participant are rendered for."""
+
+    is_active: bool = True
+    id: int = 0
+    is_authenticated: bool = True
+    grants: tuple = ()
+
+
+@dataclass
+class Shown:
+    """What a comment's actions show, kept with a discussion (``facts``), to render
+    them again for a reader whom the kept ones do not fit (the comment's author,
+    a reader who flagged it)."""
+
+    id: int
+    created_at: Any
+    author_id: int
+    status: str
+    support_count: int
+    author_name: str
+    reply_count: int
+    moderated: bool
+    root_id: int | None
+    receipt_number: str | None
+    consultation_id: int
+
+    @property
+    def author(self) -> Any:
+        return _Named(self.author_name)
+
+    @property
+    def moderated_at(self) -> Any:
+        return True if self.moderated else None
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == CommentStatus.PUBLISHED
+
+
+@dataclass(frozen=True)
+class _Named:
+    display_name: str
+
+
+def facts(comment: Comment) -> list:
+    """The JSON-able facts of ``comment`` that ``Shown`` holds, in its field order."""
+    return [comment.id, comment.created_at.isoformat(), comment.author_id, comment.status, comment.support_count,
+            comment.author.display_name, comment.reply_count, comment.moderated_at is not None, comment.root_id,
+            comment.receipt_number, comment.consultation_id]
 
 
 @dataclass(frozen=True)
@@ -113,10 +176,16 @@ class PageReader:
     or None; ``supported_ids`` the comments the reader supports."""
 
     def __init__(self, consultation: Any, mod: Any = None, supported_ids: Any = (), *,
-                 edit_window: Any = None) -> None:
+                 edit_window: Any = None, keeping: bool = False) -> None:
         self.user = current_user._get_current_object()
         self.csrf_token = ""
         self.signed_in = is_signed_in(self.user)
+        self.keeping = keeping and self.signed_in
+        # Filled while keeping: per slotted comment [facts, actions, actions with the reader's support],
+        # and per choice its rendered alternatives.
+        self.comments: list[list] = []
+        self.choices: dict[str, list[str]] = {}
+        self._places: dict[int, int] = {}
         self.mod = mod
         self.supported_ids = supported_ids
         self.labels = Labels()
@@ -126,12 +195,13 @@ class PageReader:
         c = consultation.id
         self._consultation = consultation
         self._kept: dict[int, Any] = {}
+        self._keys: dict[int, str] = {}
         self._new: dict[str, list[str]] = {}
         self._prefix: str | None = None
         self._batch = False  # inside ``steps``: fragments fetched before and stored after, in one go
         self._permalink = url_template("comments.permalink", "comment_id", consultation_id=c)
         if self.signed_in:
-            self.csrf_token = generate_csrf()  # the support buttons' forms
+            self.csrf_token = slot("c") if self.keeping else generate_csrf()  # the support buttons' forms
             self._support = url_template("comments.support_comment", "comment_id", consultation_id=c)
             self._reply = url_template("comments.new_comment", "parent", consultation_id=c)
             self._edit = url_template("comments.edit_comment", "comment_id", consultation_id=c)
@@ -139,29 +209,69 @@ class PageReader:
             self._flag = url_template("moderation.flag", "comment_id", consultation_id=c)
             self._moderate = url_template("moderation.show_item", "comment_id")
 
-    def offer(self, comment: Comment) -> Offer:
-        permalink = self._permalink.format(comment_id=comment.id)
+    def offer(self, comment: Any) -> Offer:
         if not self.signed_in:
-            return Offer(permalink)
-        user, mod, cid = self.user, self.mod, comment.id
+            return Offer(self._permalink.format(comment_id=comment.id))
+        mod = self.mod
+        my_flag = mod.my_flags.get(comment.id) if mod is not None else None
+        may_flag = my_flag is None and mod is not None and mod.may_flag(comment)
+        return self._offer(comment, self.user, comment.id in self.supported_ids, my_flag, may_flag,
+                           mod is not None and mod.moderates)
+
+    def offer_to_others(self, comment: Comment, supported: bool) -> Offer:
+        """What ``comment`` offers ``Someone`` (as active as the reader), with or without their support."""
+        someone = Someone(is_active=bool(getattr(self.user, "is_active", False)))
+        mod = self.mod
+        return self._offer(comment, someone, supported, None, mod is not None and mod.may_flag(comment, someone),
+                           False)
+
+    def _offer(self, comment: Any, user: Any, supported: bool, my_flag: Any, may_flag: bool,
+               moderates: bool) -> Offer:
+        mod, cid = self.mod, comment.id
         published = comment.status == CommentStatus.PUBLISHED
         locked = mod is not None and mod.is_locked(comment)
-        my_flag = mod.my_flags.get(cid) if mod is not None else None
         return Offer(
-            permalink=permalink,
+            permalink=self._permalink.format(comment_id=cid),
             support=self._support.format(comment_id=cid) if published and can_support_comment(user, comment) else "",
-            supported=cid in self.supported_ids,
+            supported=supported,
             reply=(self._reply.format(parent=cid)
                    if published and self._open and not locked and can_reply_to(user, comment) else ""),
             edit=(self._edit.format(comment_id=cid)
                   if self._window is not None and can_edit_comment(user, comment, self._window, self._now) else ""),
             withdraw=self._withdraw.format(comment_id=cid) if can_withdraw_comment(user, comment) else "",
-            flag=self._flag.format(comment_id=cid) if my_flag is None and mod is not None and mod.may_flag(comment)
-            else "",
-            moderate=self._moderate.format(comment_id=cid) if mod is not None and mod.moderates else "",
+            flag=self._flag.format(comment_id=cid) if may_flag else "",
+            moderate=self._moderate.format(comment_id=cid) if moderates else "",
             my_flag=my_flag,
             own=comment.author_id == user.id,
         )
+
+    # --- slots: the reader's parts of a discussion kept for every participant ----------------
+
+    def _place(self, comment: Comment) -> int:
+        place = self._places.get(comment.id)
+        if place is None:
+            place = self._places[comment.id] = len(self.comments)
+            self.comments.append([facts(comment), [], []])
+        return place
+
+    def new_slot(self, comment: Comment, mark: str) -> Markup:
+        """Where the "new" mark goes (``mark``: the mark, the same for every comment)."""
+        self.choices.setdefault("n", [[str(mark)]])
+        return slot("n", self._place(comment))
+
+    def footer_slot(self, comment: Comment, unsupported: str, supported: str) -> Markup:
+        """Where the comment's actions go: kept as rendered for ``Someone``, without and with their support."""
+        kept = self.comments[self._place(comment)]
+        kept[1], kept[2] = str(unsupported).split(str(self.csrf_token)), str(supported).split(str(self.csrf_token))
+        return slot("t", self._places[comment.id])
+
+    def choice(self, kind: str, chosen: Any, *alternatives: str) -> Markup:
+        """One of ``alternatives`` (by ``chosen``, a bool or an index); while keeping, a slot
+        of ``kind`` (one letter) that the reader's own answer fills."""
+        if not self.keeping:
+            return Markup(alternatives[int(chosen)])  # noqa: S704 - rendered templates
+        self.choices[kind] = [str(a).split(str(self.csrf_token)) for a in alternatives]
+        return slot(kind)
 
     def permalink(self, comment: Comment) -> str:
         return self._permalink.format(comment_id=comment.id)
@@ -183,22 +293,35 @@ class PageReader:
             return None
         if self._prefix is None:
             c = self._consultation
-            tokens = cache.tokens((SITE, consultation_scope(c.id)))
-            raw = json.dumps([cache.build, tokens, viewer_locale(), str(get_timezone()), c.id, c.country_code],
-                             default=str)
+            raw = json.dumps([cache.build, viewer_locale(), str(get_timezone()), c.id, c.country_code], default=str)
             self._prefix = "agora:page:fragment:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
         return f"{self._prefix}:{'m' if mod is not None else '-'}:"
+
+    @staticmethod
+    def _shown(comment: Comment, mod: Any) -> str:
+        """A digest of everything a comment's fragment shows: a fragment is kept per revision
+        of those, so a support or a reply elsewhere in the consultation keeps it."""
+        author, org, cid = comment.author, comment.organisation, comment.id
+        raw = json.dumps([
+            cid, comment.status, comment.audience, comment.kind, comment.stance, comment.language,
+            comment.created_at, comment.edited_at, comment.parent_id, comment.body_html, comment.proposed_diff,
+            author.display_name, sorted(f"{g.role}:{g.scope_type}:{g.scope_key}" for g in author.grants),  # badges
+            [org.id, org.name, org.kind, org.country_code] if org else None,
+            mod is not None and [cid in mod.moderator_edited, mod.is_locked(comment), cid in mod.highlighted],
+        ], default=str)
+        return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
     def _fetch(self, comments: list[Comment]) -> None:
         mod = self.mod
         prefix = self._key_prefix(mod)
-        wanted = [c.id for c in comments if c.id not in self._kept]
+        wanted = [c for c in comments if c.id not in self._kept]
         if prefix is None or not wanted:
             return
-        found = page_cache().store.get_many([prefix + str(cid) for cid in wanted])
-        for cid, value in zip(wanted, found, strict=True):
+        keys = [prefix + self._shown(c, mod) for c in wanted]
+        self._keys.update((c.id, key) for c, key in zip(wanted, keys, strict=True))
+        for comment, value in zip(wanted, page_cache().store.get_many(keys), strict=True):
             if value is not None:
-                self._kept[cid] = (Markup(value[0]), Markup(value[1]))  # noqa: S704 - our templates' output
+                self._kept[comment.id] = (Markup(value[0]), Markup(value[1]))  # noqa: S704 - our templates' output
 
     def fragment(self, comment: Comment, mod: Any = None) -> tuple[Markup, Markup] | None:
         """The kept (head, middle) of ``comment``, or None: render them and ``keep`` them."""
@@ -218,7 +341,8 @@ class PageReader:
         prefix = self._key_prefix(mod) if mod is self.mod else None
         if prefix is not None:
             self._kept[comment.id] = value
-            self._new[prefix + str(comment.id)] = [str(head), str(middle)]
+            key = self._keys.get(comment.id) or prefix + self._shown(comment, mod)
+            self._new[key] = [str(head), str(middle)]
             if not self._batch:
                 self.save()
         return value

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_, select, true
+from sqlalchemy import and_, bindparam, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from app.accounts.models import Organisation, Role, Scope, User
@@ -22,6 +22,7 @@ from app.accounts.policy import (
     moderated_consultation_ids,
 )
 from app.comments.models import (
+    STATUSES_IN_THREAD,
     Audience,
     Comment,
     CommentStatus,
@@ -112,7 +113,7 @@ def visible_condition(user: Any, consultation: Consultation, *, include_own_pend
     context. Pending ones show to their author (and moderators)."""
     signed_in = is_signed_in(user)
     staff = signed_in and (is_admin(user) or moderates(user, consultation))
-    statuses = [entity.status.in_(CommentStatus.IN_THREAD)]
+    statuses = [entity.status.in_(STATUSES_IN_THREAD)]
     if staff:
         statuses.append(entity.status == CommentStatus.PENDING)
     elif signed_in and include_own_pending:
@@ -385,5 +386,9 @@ def notifications_page(session: Session, user: Any, page: Any = 1, per_page: int
 def unread_count(session: Session, user: Any) -> int:
     if not is_signed_in(user):
         return 0
-    return session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    return session.scalar(_UNREAD, {"user_id": user.id}) or 0
+
+
+# Every signed-in page counts (navigation): the statement is built once.
+_UNREAD = select(func.count()).select_from(Notification).where(
+    Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))

@@ -5,12 +5,22 @@ from __future__ import annotations
 from flask import redirect, render_template, url_for
 from flask_login import current_user
 
-from app.comments import queries
-from app.comments.models import Comment, CommentStatus
+from app.accounts.policy import is_signed_in
+from app.comments import kept, queries
+from app.comments.models import STATUSES_IN_THREAD, Comment
 from app.comments.policy import (
     can_see_comment,
 )
-from app.comments.views import _load_comment, _section_of, bp, per_page, replies_per_root, thread_moderation
+from app.comments.presenter import PageReader
+from app.comments.views import (
+    _load_comment,
+    _section_of,
+    bp,
+    edit_window,
+    moderation_for_reader,
+    per_page,
+    replies_per_root,
+)
 from app.consultations.loading import load_visible
 from app.core.authz import public
 from app.core.cache import consultation_scope, page_cache
@@ -27,7 +37,7 @@ def permalink(consultation_id: int, comment_id: int):
     page, in_window = queries.locate(db.session, current_user, consultation, comment, per_page=per_page(),
                                      replies_per_root=replies_per_root())
     anchor = f"comment-{comment.id}"
-    if not in_window or comment.status not in CommentStatus.IN_THREAD:
+    if not in_window or comment.status not in STATUSES_IN_THREAD:
         return redirect(url_for(".thread", consultation_id=consultation.id, comment_id=comment.root_id or comment.id,
                                 _anchor=anchor))
     args = {"cpage": page} if page > 1 else {}
@@ -51,14 +61,19 @@ def thread(consultation_id: int, comment_id: int):
     comment = _load_comment(consultation, comment_id)
     root = db.session.get(Comment, comment.root_id) if comment.root_id else comment
 
-    def render_thread() -> dict:
+    def render_thread(keeping: bool = False) -> dict:
         full = queries.load_full_thread(db.session, current_user, consultation, root, now=utcnow())
+        moderation = moderation_for_reader(consultation, full)
+        reader = PageReader(consultation, moderation, full.supported_ids, edit_window=edit_window(), keeping=keeping)
         html = render_template("comments/_window.html", thread=full, consultation=consultation,
-                               moderation=thread_moderation(consultation, full))
-        return {"html": html, "shown": len(full.roots)}
+                               moderation=moderation, reader=reader)
+        return {"html": html, "shown": len(full.roots), **({"reader": reader} if keeping else {})}
 
-    window = page_cache().for_visitors(("thread", consultation.id, root.id), render_thread,
-                                       scopes=(consultation_scope(consultation.id),))
+    parts = ("thread", consultation.id, root.id)
+    window = kept.serve(consultation, parts, render_thread, edit_window=edit_window()) \
+        if is_signed_in(current_user) else None
+    if window is None:
+        window = page_cache().for_visitors(parts, render_thread, scopes=(consultation_scope(consultation.id),))
     # The root may be hidden or restricted for this reader while a reply is not: then its author is not named.
     starter = root.author if can_see_comment(current_user, root, consultation) else None
     return render_template("comments/thread.html", consultation=consultation, root=root, starter=starter,

@@ -21,6 +21,9 @@ from app.accounts.models import Organisation
 from app.accounts.policy import can_speak_for
 from app.comments import hooks
 from app.comments.models import (
+    AUDIENCES,
+    COMMENT_KINDS,
+    STANCES,
     Audience,
     Comment,
     CommentDraft,
@@ -31,7 +34,6 @@ from app.comments.models import (
     Follow,
     Notification,
     NotificationPreference,
-    Stance,
     Support,
     path_segment,
 )
@@ -124,8 +126,8 @@ def validate_comment(session: Session, consultation: Consultation, data: Comment
     now = now or utcnow()
     if data.malformed or not IDEMPOTENCY_KEY.match(data.idempotency_key or ""):
         raise _tampered()
-    if (data.kind not in CommentKind.ALL or data.audience not in Audience.ALL
-            or (data.stance is not None and data.stance not in Stance.ALL)):
+    if (data.kind not in COMMENT_KINDS or data.audience not in AUDIENCES
+            or (data.stance is not None and data.stance not in STANCES)):
         raise _tampered()
     _check_open(consultation, now)
     # hook (moderation): suspended or banned accounts cannot post or reply

@@ -11,6 +11,7 @@ defined here, so consultations never import comments.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
@@ -22,13 +23,14 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from app.accounts.models import OrganisationKind, Role, Scope
+from app.accounts.models import ORGANISATION_KINDS, OrganisationKind, Role, Scope
 from app.accounts.org_forms import kind_label
 from app.accounts.policy import can_speak_for, has_role, is_signed_in
-from app.comments import hooks, queries, services
+from app.comments import hooks, kept, queries, services
 from app.comments.forms import (
     KIND_BADGES,
     SORT_LABELS,
@@ -36,7 +38,7 @@ from app.comments.forms import (
     CommentForm,
     new_idempotency_key,
 )
-from app.comments.models import Comment, CommentKind, Stance
+from app.comments.models import COMMENT_KINDS, STANCES, Comment
 from app.comments.policy import (
     can_comment,
     can_edit_comment,
@@ -53,6 +55,7 @@ from app.core.db import db, utcnow
 from app.core.errors import DomainError
 from app.core.handling import get_or_404, refusal_status
 from app.core.i18n import viewer_locale
+from app.core.slots import fill, slot, split
 from app.geography.queries import country_name
 
 bp = Blueprint("comments", __name__)
@@ -121,7 +124,7 @@ class Discussion:
     section: Section | None
     thread: queries.Thread
     filters: queries.ThreadFilters
-    form: CommentForm | None
+    form: Markup | None  # the new-comment form, rendered (``posting_form``)
     closed_reason: str | None
     args: dict[str, str]
     following: bool
@@ -129,6 +132,7 @@ class Discussion:
     moderation: Any = None
     # {version id: EarlierVersion} for comments made on an earlier version of the provision
     earlier_versions: dict = field(default_factory=dict)
+    reader: PageReader | None = None
 
 
 @dataclass(frozen=True)
@@ -144,8 +148,8 @@ def _thread_filters() -> queries.ThreadFilters:
         value = args.get(name, "")
         return value if value in allowed else ""
     return queries.ThreadFilters(
-        sort=one("sort", queries.SORTS) or "oldest", kind=one("kind", CommentKind.ALL),
-        stance=one("stance", Stance.ALL), organisation_kind=one("org_kind", OrganisationKind.ALL),
+        sort=one("sort", queries.SORTS) or "oldest", kind=one("kind", COMMENT_KINDS),
+        stance=one("stance", STANCES), organisation_kind=one("org_kind", ORGANISATION_KINDS),
         language=args.get("lang", "")[:8] if args.get("lang", "").isalpha() else "",
         new_only=args.get("new") == "1")
 
@@ -196,49 +200,89 @@ def new_comment_form(consultation: Consultation, *, section: Section | None = No
 
 def _set_choices(form: CommentForm, consultation: Consultation) -> None:
     form.language.choices = [(code, language_label(code)) for code in services.comment_languages(consultation)]
-    organisations = [m.organisation for m in current_user.memberships
-                     if is_signed_in(current_user) and can_speak_for(current_user, m.organisation)]
-    form.organisation_id.choices = [("", _("Myself (personal capacity)"))] + [
-        (str(o.id), o.name) for o in sorted(organisations, key=lambda o: o.name.casefold())]
+    form.organisation_id.choices = [("", _("Myself (personal capacity)")), *_speakable(current_user)]
+
+
+def _speakable(user: Any) -> list[tuple[str, str]]:
+    """(id, name) of the organisations ``user`` may speak for, by name."""
+    if not is_signed_in(user):
+        return []
+    organisations = [m.organisation for m in user.memberships if can_speak_for(user, m.organisation)]
+    return [(str(o.id), o.name) for o in sorted(organisations, key=lambda o: o.name.casefold())]
 
 
 def discussion_for(consultation: Consultation, version: Any, section: Section | None = None) -> Markup:
     """The discussion block of a consultation or section page, rendered. Visitors are
-    served the copy kept until the content changes (app/core/cache.py); the key holds
-    what else the block shows them: the version, the consultation's status and languages."""
+    served the copy kept until the content changes (app/core/cache.py), participants
+    the one kept for them with their own parts filled in (app/comments/kept.py); the
+    key holds what else the block shows: the version, the consultation's status and
+    languages."""
     filters = _thread_filters()
     status = consultation.effective_status()
 
-    def render() -> dict:
-        discussion = _discussion(consultation, version, section, filters)
+    def render(keeping: bool = False) -> dict:
+        discussion = _discussion(consultation, version, section, filters, keeping=keeping)
         html = render_template("comments/_discussion.html", discussion=discussion)
         # An empty discussion and a scheduled one say when the consultation opens or closes,
         # relative to now: rendered afresh.
-        return {"html": html, "keep": discussion.thread.page.total > 0 and status != Status.SCHEDULED}
+        value = {"html": html, "keep": discussion.thread.page.total > 0 and status != Status.SCHEDULED}
+        return {**value, "reader": discussion.reader} if keeping else value
 
     parts = ("discussion", consultation.id, getattr(version, "id", None), section.id if section else None,
              version is not None and version == consultation.current_version, status, consultation.languages)
+    if is_signed_in(current_user) and not filters.new_only:
+        g.comment_visit = (current_user.id, consultation.id)
+        page = kept.serve(consultation, parts, render, edit_window=edit_window(), posting_form=lambda facts: (
+            posting_form(consultation, section, speakable=None if facts.member else [])))
+        if page is not None:
+            return page["html"]
     return page_cache().for_visitors(parts, render, scopes=(consultation_scope(consultation.id),))["html"]
 
 
+def posting_form(consultation: Consultation, section: Section | None, *,
+                 speakable: list[tuple[str, str]] | None = None) -> Markup:
+    """The discussion's new-comment form, rendered. Kept per consultation, section, language
+    and the organisations the writer may speak for (``speakable``, when known already); each
+    request gets its own CSRF token and idempotency key."""
+    organisations = _speakable(current_user) if speakable is None else speakable
+    current = consultation.current_version
+
+    def render() -> dict:
+        form = new_comment_form(consultation, section=section)
+        html = str(render_template("comments/_post_form.html", form=form, consultation=consultation, section=section))
+        return {"html": split(html.replace(generate_csrf(), slot("c")).replace(form.idempotency_key.data, slot("k")))}
+
+    digest = hashlib.sha256(section.body_html.encode()).hexdigest() if section is not None else None
+    pieces = page_cache().for_readers(
+        ("posting_form", consultation.id, section.id if section else None, current.id if current else None,
+         services.comment_languages(consultation), organisations, digest), render,
+        scopes=(consultation_scope(consultation.id),))["html"]  # the discussion's tokens: read once
+    fresh = {"c": generate_csrf(), "k": new_idempotency_key()}
+    return Markup(fill(pieces, lambda kind, _index: fresh[kind]))  # noqa: S704 - our template's output
+
+
 def _discussion(consultation: Consultation, version: Any, section: Section | None,
-                filters: queries.ThreadFilters) -> Discussion:
+                filters: queries.ThreadFilters, *, keeping: bool = False) -> Discussion:
+    """``keeping``: rendered for every participant, with slots for the reader's own parts."""
     thread = queries.load_thread(db.session, current_user, consultation, section, filters=filters,
                                  page=request.args.get("cpage", 1), per_page=per_page(),
                                  replies_per_root=replies_per_root(), now=utcnow())
     blocker = _post_blocker(consultation, version)
     form = None
     if blocker is None and can_comment(current_user, consultation):
-        form = new_comment_form(consultation, section=section)
+        form = slot("p") if keeping else posting_form(consultation, section)
     if is_signed_in(current_user):
         g.comment_visit = (current_user.id, consultation.id)
+    moderation = moderation_for_reader(consultation, thread)
     return Discussion(
         consultation=consultation, version=version, section=section, thread=thread, filters=filters, form=form,
         closed_reason=blocker, args={k: v for k, v in request.args.items() if k in FILTER_ARGS and v},
-        following=queries.is_following(db.session, current_user, consultation),
+        following=not keeping and queries.is_following(db.session, current_user, consultation),
         sees_restricted=can_see_restricted(current_user, consultation),
-        moderation=thread_moderation(consultation, thread),
+        moderation=moderation,
         earlier_versions=_earlier_versions(consultation, version, section),
+        reader=PageReader(consultation, moderation, thread.supported_ids, edit_window=edit_window(),
+                          keeping=keeping),
     )
 
 
@@ -255,11 +299,11 @@ def _earlier_versions(consultation: Consultation, version: Any, section: Section
         for v in consultation.published_versions if v.number < version.number}
 
 
-def thread_moderation(consultation: Consultation, thread: queries.Thread) -> Any:
+def moderation_for_reader(consultation: Consultation, thread: queries.Thread) -> Any:
     """Lock, highlight, moderator edits and the reader's flags for every comment of
     ``thread``, in a fixed number of queries (moderation hook)."""
     comments = [n.comment for root in thread.roots for n in (root, *root.descendants())]
-    return hooks.thread_moderation(db.session, current_user, consultation, comments)
+    return hooks.load_thread_moderation(db.session, current_user, consultation, comments)
 
 
 def counts_for(consultation: Consultation, version: Any) -> dict:
@@ -310,11 +354,13 @@ def _record_visit(response):
     its own that asks for the write lock first (``db.writing()``), at most once a
     minute per reader and consultation, and a busy database never turns the page
     into an error: the visit is a convenience, the page is what was asked for."""
-    visit = g.pop("comment_visit", None)
+    visit, seen = g.pop("comment_visit", None), g.pop("comment_visit_seen", False)
     session = db.session
     if visit is None or response.status_code != 200 or session.new or session.dirty or session.deleted:
         return response
-    if not services.visit_is_stale(session, *visit):
+    stale = services.visit_is_stale(session, *visit) if seen is False else \
+        seen is None or utcnow() - seen > services.VISIT_REFRESH
+    if not stale:
         return response
     session.rollback()
     try:
@@ -345,4 +391,4 @@ def _fail(form, error: DomainError) -> int:
 
 
 # The pages of this blueprint live in several modules; importing them registers their routes.
-from app.comments import author_views, notification_views, posting_views, reading_views  # noqa: E402, F401, I001
+from app.comments import author_views, export_views, notification_views, posting_views, reading_views  # noqa: E402, F401, I001

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.consultations import services
 from app.consultations.importers import parse_markdown
-from app.consultations.models import Consultation
+from app.consultations.models import Consultation, InstrumentType, ModerationMode, Visibility
 from app.core.db import utcnow
 
 VALDORIA_TEXT = """\
@@ -279,61 +279,67 @@ def revise_flagship(session: Session, consultation: Consultation, actor: Any, *,
 #  table and the comparison of provisions have several States and regions to show.
 MORE_CONSULTATIONS: tuple[tuple[str, str, str, str, int, int, str, tuple[tuple[str, str, tuple[str, ...]], ...]],
                           ...] = (
-    ("XV", "Decree on the National Control List of Dual-Use Items", "control_list",
-     "Ministry of Economy — Strategic Trade Licensing Office", -70, -20, "public", (
+    ("XV", "Decree on the National Control List of Dual-Use Items", InstrumentType.CONTROL_LIST,
+     "Ministry of Economy — Strategic Trade Licensing Office", -70, -20, Visibility.PUBLIC, (
          ("Adoption of the list", "The National Control List annexed to this Decree is adopted.",
           ("OP3d.control_lists",)),
          ("Annual update", "The List shall be updated within thirty days of each change to the regime lists.",
           ("OP3d.list_updating",)),
      )),
-    ("XV", "Draft Implementing Regulation on Internal Compliance Programmes", "regulation",
-     "Ministry of Economy — Strategic Trade Licensing Office", -3, 25, "invited", (
+    ("XV", "Draft Implementing Regulation on Internal Compliance Programmes", InstrumentType.REGULATION,
+     "Ministry of Economy — Strategic Trade Licensing Office", -3, 25, Visibility.INVITED, (
          ("Compliance programmes", "Holders of global licences shall maintain an internal compliance programme "
           "approved by the Licensing Authority.", ("OP3d.licensing",)),
          ("Record keeping", "Exporters shall keep records of their transfers for five years.",
           ("OP3d.end_user",)),
      )),
-    ("XM", "Maritime Transport Security (Strategic Goods) Bill", "law", "Ministry of Transport", -5, 40, "public", (
+    ("XM", "Maritime Transport Security (Strategic Goods) Bill", InstrumentType.LAW, "Ministry of Transport", -5, 40,
+     Visibility.PUBLIC, (
         ("Carriers' duties", "Carriers shall not transport strategic goods without the licence required by law.",
          ("OP3d.transport_services", "OP3b.transport")),
         ("Port inspections", "Port officers may inspect containers declared as in transit.",
          ("OP3d.transit", "OP3c.detection")),
     )),
-    ("XO", "Draft Law on Laboratory Biosecurity", "law", "Ministry of Health", -12, 18, "public", (
+    ("XO", "Draft Law on Laboratory Biosecurity", InstrumentType.LAW, "Ministry of Health", -12, 18,
+     Visibility.PUBLIC, (
         ("Registration of laboratories", "Laboratories handling listed agents shall register with the Ministry.",
          ("OP3a.licensing", "OP3a.bio_genetic")),
         ("Physical security", "Listed agents shall be kept in secured premises with access control.",
          ("OP3a.sec_storage", "OP3a.personnel")),
     )),
-    ("XB", "Draft Strategic Trade Control Law", "law", "Ministry of Foreign Trade", -8, 30, "public", (
+    ("XB", "Draft Strategic Trade Control Law", InstrumentType.LAW, "Ministry of Foreign Trade", -8, 30,
+     Visibility.PUBLIC, (
         ("Licensing", "The export of controlled items requires a licence issued by the Ministry.",
          ("OP3d.licensing", "OP3d.lic_individual")),
         ("Catch-all control", "Non-listed items require a licence where the exporter knows they are intended for "
          "weapons of mass destruction.", ("OP3d.catch_all",)),
         ("Brokering", "Brokers of controlled items shall register and obtain a licence.", ("OP3c.brokering",)),
     )),
-    ("XB", "Decree on Radiation Detection at Border Crossings", "decree", "Customs Administration", -90, -45,
-     "public", (
+    ("XB", "Decree on Radiation Detection at Border Crossings", InstrumentType.DECREE, "Customs Administration",
+     -90, -45,
+     Visibility.PUBLIC, (
          ("Detection equipment", "Radiation portal monitors shall be installed at the main border crossings.",
           ("OP3c.detection",)),
          ("Response plan", "Alarms shall be handled according to the national response plan.",
           ("OP3c.detection", "OP3b.standards")),
      )),
-    ("XC", "Strategic Trade Management Act", "law", "Ministry of Trade and Industry", -15, 12, "public", (
+    ("XC", "Strategic Trade Management Act", InstrumentType.LAW, "Ministry of Trade and Industry", -15, 12,
+     Visibility.PUBLIC, (
         ("Controlled items", "The Minister shall publish the list of controlled strategic items.",
          ("OP3d.control_lists",)),
         ("Transit and trans-shipment", "Strategic items in transit or trans-shipment require a permit.",
          ("OP3d.transit", "OP3d.transshipment")),
         ("Offences", "Transferring strategic items without a permit is an offence.", ("OP3d.penalties",)),
     )),
-    ("XC", "Regulation on Proliferation Financing", "regulation", "Central Bank", 10, 55, "public", (
+    ("XC", "Regulation on Proliferation Financing", InstrumentType.REGULATION, "Central Bank", 10, 55,
+     Visibility.PUBLIC, (
         ("Targeted financial sanctions", "Financial institutions shall freeze without delay the funds of "
          "designated persons.", ("OP3d.funds", "OP2.finance")),
         ("Reporting", "Suspicious transactions linked to proliferation shall be reported to the financial "
          "intelligence unit.", ("OP3d.funds",)),
     )),
-    ("XD", "Draft Law Implementing the Chemical Weapons Convention", "law", "Ministry of Industry", -6, 33,
-     "public", (
+    ("XD", "Draft Law Implementing the Chemical Weapons Convention", InstrumentType.LAW, "Ministry of Industry", -6, 33,
+     Visibility.PUBLIC, (
          ("Prohibitions", "No person shall develop, produce, stockpile or use chemical weapons.",
           ("OP2.manufacture", "OP2.stockpile", "OP2.use")),
          ("Scheduled chemicals", "Facilities producing scheduled chemicals shall declare them annually.",
@@ -381,7 +387,7 @@ def seed_consultations(session: Session, users: dict[str, Any]) -> list[Consulta
     valdoria = _seed_one(
         session, actor, text=VALDORIA_TEXT, tags=VALDORIA_TAGS, opens_in=-timedelta(days=10),
         closes_in=timedelta(days=35), country_code="XV",
-        title="Draft Law on the Control of Strategic Goods, Transit and Brokering", instrument_type="law",
+        title="Draft Law on the Control of Strategic Goods, Transit and Brokering", instrument_type=InstrumentType.LAW,
         drafting_authority="Ministry of Economy — Strategic Trade Licensing Office",
         summary="The draft replaces the 2009 Export Control Act. It adds controls on **transit, trans-shipment and "
                 "brokering**, a catch-all clause and controls on intangible transfers of technology, and aligns the "
@@ -395,18 +401,21 @@ def seed_consultations(session: Session, users: dict[str, Any]) -> list[Consulta
     if valdoria is not None:
         # Version 2 follows once the first comments are in (app/site/demo_world.py calls revise_flagship).
         seeded.append(valdoria)
+    from app.consultations.translation_demo import translate_flagship
+
+    translate_flagship(session, FLAGSHIP, actor)  # in French, made on version 1
 
     meridia = _seed_one(
         session, author("author_meridia"), text=MERIDIA_TEXT, tags=MERIDIA_TAGS, opens_in=-timedelta(days=24),
         closes_in=timedelta(days=6), country_code="XM",
-        title="Chemical and Biological Weapons (Prohibition and Security) Bill", instrument_type="law",
+        title="Chemical and Biological Weapons (Prohibition and Security) Bill", instrument_type=InstrumentType.LAW,
         drafting_authority="Office of the Attorney General",
         summary="The Bill gives effect to the Chemical and Biological Weapons Conventions and to operative paragraphs "
                 "2 and 3(a) of resolution 1540: it prohibits chemical and biological weapons, creates ancillary "
                 "offences including financing, and sets registration and security rules for listed agents.",
         questions="1. Is the research exemption in section 7 drawn correctly?\n"
                   "2. Are the registration thresholds of section 4 workable for small laboratories?",
-        languages=["en", "fr"], weapon_categories=["CW", "BW"], moderation_mode="post",
+        languages=["en", "fr"], weapon_categories=["CW", "BW"], moderation_mode=ModerationMode.POST,
     )
     if meridia is not None:
         seeded.append(meridia)
@@ -415,7 +424,7 @@ def seed_consultations(session: Session, users: dict[str, Any]) -> list[Consulta
         session, author("author_ostrana"), text=OSTRANA_TEXT, tags=OSTRANA_TAGS, opens_in=timedelta(days=5),
         closes_in=timedelta(days=50), country_code="XO",
         title="Draft Regulation on the Security of Radioactive Sources and Nuclear Material",
-        instrument_type="regulation", drafting_authority="Nuclear Regulatory Authority",
+        instrument_type=InstrumentType.REGULATION, drafting_authority="Nuclear Regulatory Authority",
         summary="The draft Regulation sets a graded approach to the security of radioactive sources and nuclear "
                 "material in use, storage and transport, a national register, trustworthiness checks and the "
                 "detection of orphan sources at borders.",

@@ -24,6 +24,7 @@ from app.consultations.models import (
     InstrumentType,
     ModerationMode,
     SectionLevel,
+    Status,
     Visibility,
 )
 from app.consultations.services import ConsultationDetails, SectionInput
@@ -48,13 +49,13 @@ WEAPON_LABELS = {
     "MoD": _l("Means of delivery (MoD)"),
     "RM": _l("Related materials (RM)"),
 }
-STATUS_LABELS = {
-    "draft": _l("Draft (not published)"),
-    "scheduled": _l("Scheduled"),
-    "open": _l("Open"),
-    "closed": _l("Closed"),
-    "summarised": _l("Summarised"),
-    "forwarded": _l("Forwarded"),
+CONSULTATION_STATUS_LABELS = {
+    Status.DRAFT: _l("Draft (not published)"),
+    Status.SCHEDULED: _l("Scheduled"),
+    Status.OPEN: _l("Open"),
+    Status.CLOSED: _l("Closed"),
+    Status.SUMMARISED: _l("Summarised"),
+    Status.FORWARDED: _l("Forwarded"),
 }
 LEVEL_LABELS = {
     SectionLevel.PART: _l("Part"),

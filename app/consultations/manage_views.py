@@ -5,8 +5,7 @@ one commit → flash and redirect (or re-render with a 4xx and the errors), thro
 app/core/handling.py.
 
 Over 400 lines: every page of one consultation's management area re-renders the same
-overview on a refusal (``_render_manage``); the comment export routes leave for
-app/comments (tests/unit/test_layers.py lists them).
+overview on a refusal (``_render_manage``).
 """
 
 from __future__ import annotations
@@ -20,9 +19,6 @@ from sqlalchemy import select
 
 from app.accounts.models import Organisation
 from app.accounts.policy import is_admin
-from app.comments import export
-from app.comments.export_xlsx import xlsx_response
-from app.comments.policy import can_export_comments, can_export_unpublished, can_reach_comment_exports
 from app.consultations import importers, queries, services, sharing
 from app.consultations.forms import (
     ActionForm,
@@ -38,7 +34,7 @@ from app.consultations.models import Attachment, Consultation, Invitation, Secti
 from app.consultations.policy import can_author_in, can_edit_consultation, can_manage_consultations
 from app.consultations.views import bp
 from app.core.authz import authorize, requires
-from app.core.db import db, utcnow
+from app.core.db import db
 from app.core.errors import DomainError, PermissionDenied
 from app.core.handling import INVALID_FORM, get_or_404, handle_form, or_404, refusal_status
 from app.core.sanitize import render_markdown
@@ -133,7 +129,7 @@ def _render_manage(consultation: Consultation, status: int = 200, **forms):
         open_form=forms.pop("open_form", None) or ReasonForm(prefix="open"),
         close_form=forms.pop("close_form", None) or ReasonForm(prefix="close"),
         invite_form=invite_form, attachment_form=forms.pop("attachment_form", None) or AttachmentForm(),
-        action_form=ActionForm(), export_unpublished=can_export_unpublished(current_user, consultation),
+        action_form=ActionForm(),
     ), status
 
 
@@ -409,35 +405,3 @@ def delete_attachment(consultation_id: int, attachment_id: int):
         db.session, attachment, upload_dir=Path(current_app.config["UPLOAD_DIR"]), actor=current_user),
         _("Attachment deleted."))
 
-
-@bp.get(f"{BASE}/<int:consultation_id>/comments.csv")
-@bp.get(f"{BASE}/<int:consultation_id>/comments.xlsx", endpoint="export_comments_xlsx")
-@requires(can_reach_comment_exports)
-def export_comments(consultation_id: int):
-    """Every comment of the consultation the reader may see, restricted ones included (audited)."""
-    consultation = get_or_404(Consultation, consultation_id)
-    authorize(can_export_comments, current_user, consultation, hide=True)
-    status = export.parse_status(request.args.get("status"))
-    if status is None:
-        abort(400)
-    statuses = export.statuses_for(status, unpublished=can_export_unpublished(current_user, consultation))
-    if statuses is None:
-        abort(403)
-    try:
-        number = export.parse_version_number(request.args.get("version"))
-    except ValueError:
-        abort(400)
-    version = export.find_version(db.session, consultation, number) if number is not None else None
-    if number is not None and version is None:
-        abort(404)
-    filters = export.ExportFilter(status=status, statuses=statuses, consultation_id=consultation.id,
-                                  version_id=version.id if version else None, version_number=number)
-    # A page view reads in a deferred transaction; the audit entry is written in
-    # one that takes SQLite's write lock first, so concurrent downloads queue.
-    db.session.rollback()
-    with db.writing():
-        export.record_comment_export(db.session, consultation, filters, actor=current_user)
-        db.session.commit()
-    if request.path.endswith(".xlsx"):
-        return xlsx_response(db.sessionmaker, filters, consultation, utcnow().date())
-    return export.csv_response(db.sessionmaker, filters, consultation, utcnow().date())

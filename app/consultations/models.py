@@ -4,6 +4,7 @@ draft versions and their sections, attachments and invitations."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
@@ -15,45 +16,55 @@ if TYPE_CHECKING:
     from app.accounts.models import Organisation, User
 
 
-class Status:
+class Status(StrEnum):
     DRAFT = "draft"
     SCHEDULED = "scheduled"
     OPEN = "open"
     CLOSED = "closed"
     SUMMARISED = "summarised"
     FORWARDED = "forwarded"
-    ALL = (DRAFT, SCHEDULED, OPEN, CLOSED, SUMMARISED, FORWARDED)
-    # Statuses that follow opens_at / closes_at.
-    CLOCKED = (SCHEDULED, OPEN, CLOSED)
 
 
-class InstrumentType:
+CONSULTATION_STATUSES = tuple(Status)
+# Statuses that follow opens_at / closes_at.
+CLOCKED_STATUSES = (Status.SCHEDULED, Status.OPEN, Status.CLOSED)
+
+
+class InstrumentType(StrEnum):
     LAW = "law"
     DECREE = "decree"
     REGULATION = "regulation"
     CONTROL_LIST = "control_list"
     OTHER = "other"
-    ALL = (LAW, DECREE, REGULATION, CONTROL_LIST, OTHER)
 
 
-class Visibility:
+INSTRUMENT_TYPES = tuple(InstrumentType)
+
+
+class Visibility(StrEnum):
     PUBLIC = "public"
     INVITED = "invited"
-    ALL = (PUBLIC, INVITED)
 
 
-class ModerationMode:
+VISIBILITIES = tuple(Visibility)
+
+
+class ModerationMode(StrEnum):
     PRE = "pre"
     POST = "post"
-    ALL = (PRE, POST)
 
 
-class SectionLevel:
+MODERATION_MODES = tuple(ModerationMode)
+
+
+class SectionLevel(StrEnum):
     PART = "part"
     CHAPTER = "chapter"
     ARTICLE = "article"
     PARAGRAPH = "paragraph"
-    ALL = (PART, CHAPTER, ARTICLE, PARAGRAPH)
+
+
+SECTION_LEVELS = tuple(SectionLevel)
 
 
 # Weapon categories of the 1540 matrix (data/obligations_1540.yaml, weapon_categories).
@@ -83,6 +94,8 @@ class Consultation(TimestampMixin, Base):
     questions_html: Mapped[str] = mapped_column(Text, default="")
     sanitizer_version: Mapped[int] = mapped_column(default=1)
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The language the authors wrote in; it prevails over the translations (translation_models.py).
+    original_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     weapon_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     visibility: Mapped[str] = mapped_column(String(16), default=Visibility.PUBLIC, index=True)
     moderation_mode: Mapped[str] = mapped_column(String(8), default=ModerationMode.PRE)
@@ -106,7 +119,7 @@ class Consultation(TimestampMixin, Base):
 
     def effective_status(self, now: datetime | None = None) -> str:
         """The status the clock says, correct even if ``flask consultations tick`` never ran."""
-        if self.status not in Status.CLOCKED:
+        if self.status not in CLOCKED_STATUSES:
             return self.status
         return clock_status(self.opens_at, self.closes_at, now or utcnow())
 

@@ -61,3 +61,8 @@ def can_view_consultation(user: Any, consultation: Any) -> bool:
     if consultation.visibility == Visibility.PUBLIC:
         return True
     return moderates(user, consultation) or is_invited(user, consultation)
+
+
+def can_translate_consultation(user: Any, consultation: Any) -> bool:
+    """Translations of the title, summary, questions and sections: the consultation's authors."""
+    return can_edit_consultation(user, consultation)

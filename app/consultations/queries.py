@@ -13,6 +13,8 @@ from app.accounts.models import Membership, Role, Scope
 from app.accounts.policy import author_countries, has_role, is_admin
 from app.consultations import search
 from app.consultations.models import (
+    CLOCKED_STATUSES,
+    CONSULTATION_STATUSES,
     Consultation,
     ConsultationObligation,
     ConsultationRegion,
@@ -51,14 +53,14 @@ class Filters:
 
 def status_condition(status: str, now: datetime):
     """SQL for the effective status: the clock decides, whether or not tick has run."""
-    clocked = Consultation.status.in_(Status.CLOCKED)
+    clocked = Consultation.status.in_(CLOCKED_STATUSES)
     if status == Status.SCHEDULED:
         return and_(clocked, Consultation.opens_at > now)
     if status == Status.OPEN:
         return and_(clocked, Consultation.opens_at <= now, Consultation.closes_at > now)
     if status == Status.CLOSED:
         return and_(clocked, Consultation.closes_at <= now)
-    if status in Status.ALL:
+    if status in CONSULTATION_STATUSES:
         return Consultation.status == status
     return true()
 
@@ -90,6 +92,20 @@ def visible_condition(user: Any):
 def list_consultations(session: Session, user: Any, filters: Filters, *, page: int = 1,
                        per_page: int = PER_PAGE, now: datetime | None = None) -> Page:
     now = now or utcnow()
+    conditions = filter_conditions(session, user, filters, now)
+    total = session.scalar(select(func.count()).select_from(Consultation).where(*conditions)) or 0
+    page = max(1, min(page, max(1, -(-total // per_page))))
+    items = list(session.scalars(
+        select(Consultation).where(*conditions)
+        .order_by(Consultation.closes_at.desc() if filters.status == Status.CLOSED else Consultation.closes_at,
+                  Consultation.id)
+        .offset((page - 1) * per_page).limit(per_page)
+    ))
+    return Page(items, page, per_page, total)
+
+
+def filter_conditions(session: Session, user: Any, filters: Filters, now: datetime) -> list[Any]:
+    """The WHERE clauses of a list of consultations: what ``user`` may read, filtered."""
     conditions = [visible_condition(user)]
     if filters.status:
         conditions.append(status_condition(filters.status, now))
@@ -119,15 +135,7 @@ def list_consultations(session: Session, user: Any, filters: Filters, *, page: i
     if filters.q:
         matches = search.matching_ids(session, filters.q)
         conditions.append(Consultation.id.in_(select(matches.c.id)) if matches is not None else false())
-    total = session.scalar(select(func.count()).select_from(Consultation).where(*conditions)) or 0
-    page = max(1, min(page, max(1, -(-total // per_page))))
-    items = list(session.scalars(
-        select(Consultation).where(*conditions)
-        .order_by(Consultation.closes_at.desc() if filters.status == Status.CLOSED else Consultation.closes_at,
-                  Consultation.id)
-        .offset((page - 1) * per_page).limit(per_page)
-    ))
-    return Page(items, page, per_page, total)
+    return conditions
 
 
 def _code_or_child(column, code: str):

@@ -21,16 +21,18 @@ from sqlalchemy.orm import Session
 from app.consultations import search
 from app.consultations.importers import ParsedSection, slugify
 from app.consultations.models import (
+    INSTRUMENT_TYPES,
+    MODERATION_MODES,
+    SECTION_LEVELS,
     UN_LANGUAGES,
+    VISIBILITIES,
     WEAPON_CATEGORIES,
     Consultation,
     ConsultationObligation,
     ConsultationRegion,
     DraftVersion,
-    InstrumentType,
     ModerationMode,
     Section,
-    SectionLevel,
     SectionObligation,
     Status,
     Visibility,
@@ -86,10 +88,10 @@ def _validate(session: Session, details: ConsultationDetails, consultation: Cons
         raise DomainError(_l("Enter a title."), field="title")
     if session.get(Country, details.country_code) is None:
         raise DomainError(_l("Choose a State from the list."), field="country_code")
-    _check_choices([details.instrument_type], InstrumentType.ALL, "instrument_type",
+    _check_choices([details.instrument_type], INSTRUMENT_TYPES, "instrument_type",
                    _l("Unknown instrument type: %(codes)s"))
-    _check_choices([details.visibility], Visibility.ALL, "visibility", _l("Unknown visibility: %(codes)s"))
-    _check_choices([details.moderation_mode], ModerationMode.ALL, "moderation_mode",
+    _check_choices([details.visibility], VISIBILITIES, "visibility", _l("Unknown visibility: %(codes)s"))
+    _check_choices([details.moderation_mode], MODERATION_MODES, "moderation_mode",
                    _l("Unknown moderation mode: %(codes)s"))
     if not details.languages:
         raise DomainError(_l("Choose at least one language."), field="languages")
@@ -334,7 +336,7 @@ class SectionInput:
 
 
 def _validate_section(session: Session, version: DraftVersion, data: SectionInput, section: Section | None) -> str:
-    _check_choices([data.level], SectionLevel.ALL, "level", _l("Unknown level: %(codes)s"))
+    _check_choices([data.level], SECTION_LEVELS, "level", _l("Unknown level: %(codes)s"))
     if not (data.number.strip() or data.heading.strip()):
         raise DomainError(_l("Enter a number or a heading."), field="heading")
     anchor = data.anchor.strip().lower() or slugify(data.number) or slugify(data.heading)

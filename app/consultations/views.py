@@ -9,12 +9,12 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.consultations import queries
+from app.consultations import queries, translations
 from app.consultations.diff import compare_sections
 from app.consultations.forms import (
+    CONSULTATION_STATUS_LABELS,
     INSTRUMENT_LABELS,
     LEVEL_LABELS,
-    STATUS_LABELS,
     WEAPON_LABELS,
     initial_groups,
     obligation_groups,
@@ -22,6 +22,7 @@ from app.consultations.forms import (
 from app.consultations.loading import load_visible
 from app.consultations.models import Attachment, Consultation, Status
 from app.consultations.policy import can_edit_consultation, can_manage_consultations
+from app.consultations.reader_language import reader_language
 from app.core.authz import public
 from app.core.db import db
 from app.core.handling import or_404
@@ -38,7 +39,7 @@ def _template_globals(state) -> None:
     # Globals rather than a context processor, so imported macros see them too.
     state.app.jinja_env.globals.update(
         INSTRUMENT_LABELS=INSTRUMENT_LABELS, WEAPON_LABELS=WEAPON_LABELS, LEVEL_LABELS=LEVEL_LABELS,
-        STATUS_LABELS=STATUS_LABELS, can_edit_consultation=can_edit_consultation,
+        CONSULTATION_STATUS_LABELS=CONSULTATION_STATUS_LABELS, can_edit_consultation=can_edit_consultation,
         can_manage_consultations=can_manage_consultations,
     )
     state.app.jinja_env.filters.update(obligation_groups=obligation_groups, initial_groups=initial_groups)
@@ -66,12 +67,15 @@ def _filters() -> queries.Filters:
 def list_consultations():
     filters = _filters()
     page = queries.list_consultations(db.session, current_user, filters, page=_int_arg("page") or 1)
+    language = reader_language()
+    titles = translations.titles_in(db.session, [c.id for c in page.items], language)
     countries = db.session.scalars(
         select(Consultation.country_code).where(queries.visible_condition(current_user)).distinct()).all()
     return render_template(
         "consultations/list.html", page=page, filters=filters, statuses=STATUS_FILTERS,
         countries=sorted(((c, country_name(c)) for c in countries), key=lambda item: item[1].casefold()),
-        regions=all_regions(db.session), obligation_tree=obligation_tree(db.session),
+        regions=all_regions(db.session), obligation_tree=obligation_tree(db.session), titles=titles,
+        title_language=language,
         args={k: v for k, v in request.args.items() if k in FILTER_ARGS and v},
     )
 
@@ -94,6 +98,7 @@ def show_consultation(consultation_id: int):
     sections = queries.load_sections(db.session, version)
     return render_template(
         "consultations/show.html", consultation=consultation, version=version, sections=sections,
+        text=translations.translated(db.session, consultation, reader_language()),
         comment_counts=queries.section_comment_counts(db.session, version),
         status=consultation.effective_status(),
     )
@@ -108,6 +113,7 @@ def show_section(consultation_id: int, anchor: str):
     index = or_404(next((i for i, s in enumerate(sections) if s.anchor == anchor), None))
     return render_template(
         "consultations/section.html", consultation=consultation, version=version, section=sections[index],
+        text=translations.translated(db.session, consultation, reader_language()),
         previous=sections[index - 1] if index > 0 else None,
         next=sections[index + 1] if index + 1 < len(sections) else None,
         status=consultation.effective_status(),
@@ -151,4 +157,5 @@ def download_attachment(consultation_id: int, attachment_id: int):
     return response
 
 
-from app.consultations import manage_views  # noqa: E402,F401  (routes of the management area)
+from app.consultations import manage_views  # noqa: E402,F401,I001  (routes of the management area)
+from app.consultations import translation_views  # noqa: E402,F401,I001  (the authors' translation pages)

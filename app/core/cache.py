@@ -40,8 +40,9 @@ import hashlib
 import json
 import threading
 import uuid
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,7 @@ from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import get_timezone
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import Select, event, select
+from sqlalchemy import Select, bindparam, event, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import attributes as orm_attributes
 
@@ -164,11 +165,17 @@ def content_tokens(session: Session, scopes: Iterable[str]) -> list[tuple[str, s
     """(scope, token) of ``scopes`` that have a token (a scope never changed has none),
     ``CONSULTATIONS`` standing for every consultation."""
     names = sorted(set(scopes))
-    condition = ContentToken.scope.in_([n for n in names if n != CONSULTATIONS])
-    if CONSULTATIONS in names:
-        condition = condition | ContentToken.scope.like("consultation:%")
     return [tuple(row) for row in session.execute(
-        select(ContentToken.scope, ContentToken.token).where(condition).order_by(ContentToken.scope))]
+        _tokens_statement(CONSULTATIONS in names), {"names": [n for n in names if n != CONSULTATIONS]})]
+
+
+@lru_cache(maxsize=2)
+def _tokens_statement(every_consultation: bool) -> Select:
+    """Built once: building a statement costs more than running it."""
+    condition = ContentToken.scope.in_(bindparam("names", expanding=True))
+    if every_consultation:
+        condition = condition | ContentToken.scope.like("consultation:%")
+    return select(ContentToken.scope, ContentToken.token).where(condition).order_by(ContentToken.scope)
 
 
 def content_token(session: Session, scope: str = SITE) -> str | None:
@@ -252,14 +259,14 @@ class RedisStore:
         try:
             pipe = self.client.pipeline(transaction=False)
             for key, value in values.items():
-                pipe.setex(key, self.seconds, json.dumps(value))
+                pipe.set(key, json.dumps(value), ex=self.seconds)
             pipe.execute()
         except Exception:  # noqa: BLE001
             current_app.logger.warning("page cache: Redis unavailable", exc_info=True)
 
     def set(self, key: str, value: Any, size: int) -> None:
         try:
-            self.client.setex(key, self.seconds, json.dumps(value))
+            self.client.set(key, json.dumps(value), ex=self.seconds)
         except Exception:  # noqa: BLE001
             current_app.logger.warning("page cache: Redis unavailable", exc_info=True)
 
@@ -278,6 +285,10 @@ class PageCache:
         self.hits = self.misses = 0
         # Comment fragments (app.comments.presenter): served kept, and rendered.
         self.fragment_hits = self.fragment_renders = 0
+        # Review-queue cards, and what ``for_readers`` keeps (by its first part): served kept, rendered.
+        self.card_hits = self.card_renders = 0
+        self.reader_hits: Counter[str] = Counter()
+        self.reader_renders: Counter[str] = Counter()
 
     def for_visitors(self, parts: tuple, produce: Callable[[], dict], *, scopes: Iterable[str]) -> dict:
         """``produce()`` (a JSON-able dict whose ``html`` is rendered template
@@ -297,6 +308,24 @@ class PageCache:
                                rendered, scopes, keep=lambda v: v.get("keep", True))
         return {**value, "html": Markup(value["html"])}  # noqa: S704 - our own templates' output
 
+    def for_readers(self, parts: tuple, produce: Callable[[], dict], *, scopes: Iterable[str]) -> dict:
+        """As ``for_visitors`` (without the address), for signed-in readers: ``parts`` name
+        whom the value is for (app/comments/kept.py fills in each reader's own parts)."""
+        if self.store is None or not self.reading():
+            return produce()
+        tokens = self.tokens((SITE, *scopes))
+        raw = json.dumps([self.build, tokens, "readers", viewer_locale(), str(get_timezone()), *parts], default=str)
+        key = "agora:page:readers:" + hashlib.sha256(raw.encode()).hexdigest()
+        entry = self.store.get(key)
+        if entry is None:
+            self.reader_renders[str(parts[0])] += 1
+            entry = produce()
+            if entry.get("keep", True):
+                self.store.set(key, entry, 2 * len(json.dumps(entry)) + 200)
+        else:
+            self.reader_hits[str(parts[0])] += 1
+        return entry
+
     def remember(self, parts: tuple, produce: Callable[[], Any], *, scopes: Iterable[str]) -> Any:
         """``produce()``, or the value kept for ``parts`` under the current content
         tokens of ``scopes``: for figures derived only from tracked content (the
@@ -308,9 +337,9 @@ class PageCache:
 
     def _kept(self, parts: list, produce: Callable[[], Any], scopes: Iterable[str],
               keep: Callable[[Any], bool] = lambda _v: True) -> Any:
-        if not self._reading():
+        if not self.reading():
             return produce()
-        tokens = self._tokens((SITE, *scopes))
+        tokens = self.tokens((SITE, *scopes))
         raw = json.dumps([self.build, tokens, *parts], default=str)
         key = "agora:page:" + hashlib.sha256(raw.encode()).hexdigest()
         entry = self.store.get(key)
@@ -324,22 +353,16 @@ class PageCache:
             self.store.set(key, {"value": value}, 2 * len(encoded) + 200)
         return value
 
-    def reading(self) -> bool:
-        """Kept copies may be read and filed now (a reading request that changed nothing)."""
-        return self._reading()
-
-    def tokens(self, scopes: tuple[str, ...]) -> list[tuple[str, str]]:
-        """The content tokens of ``scopes``, read once per request."""
-        return self._tokens(scopes)
-
     @staticmethod
-    def _reading() -> bool:
+    def reading() -> bool:
+        """Kept copies may be read and filed now (a reading request that changed nothing)."""
         return (has_request_context() and request.method in ("GET", "HEAD")
                 and not db.session.info.get(CONTENT_CHANGED))
 
     @staticmethod
-    def _tokens(scopes: tuple[str, ...]) -> list[tuple[str, str]]:
-        """Read once per request and set of scopes: a reading request changes nothing."""
+    def tokens(scopes: tuple[str, ...]) -> list[tuple[str, str]]:
+        """The content tokens of ``scopes``, read once per request and set of scopes (a
+        reading request changes nothing)."""
         known = g.setdefault("content_tokens", {})
         key = tuple(sorted(set(scopes)))
         if key not in known:
@@ -365,7 +388,7 @@ def build_fingerprint(root: Path) -> str:
 def init_app(app: Flask) -> None:
     mode = app.config["PAGE_CACHE"]
     store: MemoryStore | RedisStore | None = None
-    if mode == "redis" or (mode == "auto" and app.config.get("REDIS_URL")):
+    if mode == "redis" or (mode == "auto" and app.config["REDIS_URL"]):
         store = RedisStore(app.config["REDIS_URL"], app.config["PAGE_CACHE_SECONDS"])
     elif mode in ("memory", "auto"):
         store = MemoryStore(app.config["PAGE_CACHE_MAX_MB"] * 1024 * 1024)

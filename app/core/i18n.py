@@ -135,6 +135,37 @@ def time_zone_name() -> str:
     return get_timezone_name(zone, width="long", locale=locale)
 
 
+@lru_cache(maxsize=8)
+def time_zone_choices(zones: tuple[str, ...], locale: str) -> list[tuple[str, str]]:
+    """(zone, "France — Paris") in the reader's language, by country then city;
+    zones outside any country ("UTC") first, as they are; an old name of a zone
+    ("Asia/Calcutta") follows its city with the name itself."""
+    from babel.core import get_global
+    from babel.dates import get_timezone_location
+
+    territories, aliases = get_global("zone_territories"), get_global("zone_aliases")
+    names = Locale.parse(locale).territories
+    plain, placed = [], []
+    for zone in zones:
+        country = names.get(territories.get(aliases.get(zone, zone), ""))
+        if not country or "/" not in zone:
+            plain.append((zone, zone.replace("_", " ")))
+            continue
+        city = get_timezone_location(zone, locale=locale, return_city=True)
+        old_name = f" ({zone})" if zone in aliases else ""  # an alias beside its current name
+        placed.append((zone, f"{country} — {city}{old_name}"))
+    return plain + sorted(placed, key=lambda item: collation_key(item[1]))
+
+
+def collation_key(text: str) -> str:
+    """Alphabetical order close to a reader's expectation in every script: accents
+    and case do not count ("Égypte" files under E, not after Z)."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
 @contextmanager
 def force_timezone(name: str | None) -> Iterator[None]:
     """Format dates in the zone ``name`` (a recipient's, when rendering for them)."""
@@ -180,6 +211,13 @@ def list_of(items) -> str:
     return format_list(items, style="standard", locale=str(get_locale() or "en")) if items else ""
 
 
+def isolated(text: Any) -> Markup:
+    """``{{ name|bdi }}``: a name or title someone wrote, escaped and isolated in a
+    <bdi>, so that inside a translated sentence (``_('by %(name)s', name=x|bdi)``)
+    it keeps its own direction and its brackets stay in place."""
+    return Markup("<bdi>%s</bdi>") % ("" if text is None else text)
+
+
 @pass_eval_context
 def template_gettext(eval_ctx: Any, string: str, **variables: Any) -> str:
     """``_()`` in templates: what Jinja's newstyle ``gettext`` does (escape-aware,
@@ -210,6 +248,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["relative"] = relative
     app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.filters["list_of"] = list_of
+    app.jinja_env.filters["bdi"] = isolated
     app.jinja_env.filters["language_name"] = lambda code: Locale.parse(code).get_display_name(
         str(get_locale())
     ) if code else ""

@@ -2,7 +2,7 @@
 
 Core knows no domain: a domain registers a runner at start-up
 (``add_runner(app, name, run)``); each worker round calls every runner with
-a fresh session after the outbox is delivered. A runner claims its own rows
+a fresh session and the round's clock after the outbox is delivered. A runner claims its own rows
 (a lease, so two workers never build the same thing), commits its work and
 returns how many items it finished. A runner that fails is logged and does
 not stop the others or the outbox.
@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 log = logging.getLogger("app.jobs")
 
-Runner = Callable[[Session], int]
+Runner = Callable[[Session, datetime], int]
 EXTENSION = "agora_jobs"
 
 
@@ -26,13 +27,16 @@ def add_runner(app: Flask, name: str, run: Runner) -> None:
     app.extensions.setdefault(EXTENSION, {})[name] = run
 
 
-def run_jobs(maker: Callable[[], Session]) -> int:
-    """One round of every registered runner; the number of items done."""
+def run_jobs(maker: Callable[[], Session], *, now: datetime | None = None) -> int:
+    """One round of every registered runner at ``now``; the number of items done."""
+    from app.core.db import utcnow
+
+    now = now or utcnow()
     done = 0
     for name, run in current_app.extensions.get(EXTENSION, {}).items():
         session = maker()
         try:
-            done += run(session)
+            done += run(session, now)
         except Exception as error:
             session.rollback()
             if _is_outage(error):

@@ -264,7 +264,7 @@ def deliver_due(session: Session, limit: int = 50) -> dict[str, int]:
         row.attempts += 1
         try:
             msg = build_message(row, config["MAIL_DEFAULT_SENDER"])
-            if config.get("MAIL_SERVER"):
+            if config["MAIL_SERVER"]:
                 _send_smtp(msg, config)
             else:
                 _write_eml(msg, Path(config["MAIL_DIR"]), row.id)
@@ -304,7 +304,7 @@ def _note_new_mail(session: Session, _flush_context: Any, _instances: Any) -> No
 
 def init_app(app: Any) -> None:
     """In development, send queued mail right after the request that queued it."""
-    if not app.config.get("OUTBOX_SEND_AFTER_COMMIT"):
+    if not app.config["OUTBOX_SEND_AFTER_COMMIT"]:
         return
     from flask import g
     from sqlalchemy import event

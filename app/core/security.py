@@ -51,7 +51,7 @@ def _headers(response: Response) -> Response:
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if current_app.config.get("SEND_HSTS"):
+    if current_app.config["SEND_HSTS"]:
         headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
     if request.endpoint != "static" and "Cache-Control" not in headers:
         headers["Cache-Control"] = "no-store" if _is_private() else "no-cache"

@@ -23,7 +23,7 @@ def send_due_command(now_text: str | None) -> None:
     from datetime import UTC
 
     from app.core.db import db
-    from app.digests.services import send_due
+    from app.digests.services import queue_due_digests
 
     now = None
     if now_text:
@@ -38,7 +38,7 @@ def send_due_command(now_text: str | None) -> None:
         with click.progressbar(ids, label="digests", show_pos=True, file=click.get_text_stream("stderr")) as bar:
             yield from bar
 
-    report = send_due(session, now=now, progress=progress)
+    report = queue_due_digests(session, now=now, progress=progress)
     click.echo(f"digests: {report.created} queued, {report.existing} already done, {report.empty} empty periods")
 
 

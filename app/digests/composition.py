@@ -10,6 +10,9 @@ It never computes a compliance score: the 1540 Committee says the matrix
 does not measure compliance, and neither do we.
 
 ``period_for`` says which period a digest of a given frequency covers.
+
+Sections that other packages add (``app/digests/hooks.py``) come as plain data
+too, in the shapes that module describes.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+
+from app.digests.models import Frequency
 
 FORWARDED = "forwarded"
 OPENED = "opened"
@@ -116,6 +121,8 @@ class DigestContent:
     period_start: datetime
     period_end: datetime
     groups: list[CountryGroup]
+    # Sections added by other packages (hooks); they never make an empty period worth sending.
+    sections: list = field(default_factory=list)
 
     @property
     def item_count(self) -> int:
@@ -169,7 +176,7 @@ def _dedupe(events: Iterable[Event]) -> list[Event]:
 
 
 def build_digest(events: Iterable[Event], taxonomy: dict[str, ObligationInfo], *, period_start: datetime,
-                 period_end: datetime) -> DigestContent:
+                 period_end: datetime, sections: Iterable = ()) -> DigestContent:
     by_consultation: dict[int, list[Event]] = {}
     infos: dict[int, ConsultationInfo] = {}
     for event in _dedupe(events):
@@ -187,7 +194,7 @@ def build_digest(events: Iterable[Event], taxonomy: dict[str, ObligationInfo], *
     for group in groups.values():
         group.items.sort(key=lambda i: (i.latest, i.consultation.id), reverse=True)
     ordered = sorted(groups.values(), key=lambda g: (g.latest, g.country_code), reverse=True)
-    return DigestContent(period_start, period_end, ordered)
+    return DigestContent(period_start, period_end, ordered, list(sections))
 
 
 def period_for(frequency: str, now: datetime) -> tuple[str, datetime, datetime]:
@@ -197,12 +204,12 @@ def period_for(frequency: str, now: datetime) -> tuple[str, datetime, datetime]:
     (Monday to Monday). Keys carry the frequency, so they never collide.
     """
     now = now.astimezone(UTC)
-    if frequency == "immediate":
+    if frequency == Frequency.IMMEDIATE:
         end = now.replace(minute=0, second=0, microsecond=0)
         start = end - timedelta(hours=1)
         return f"H{start:%Y-%m-%dT%H}", start, end
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    if frequency == "daily":
+    if frequency == Frequency.DAILY:
         start = midnight - timedelta(days=1)
         return f"D{start:%Y-%m-%d}", start, midnight
     end = midnight - timedelta(days=midnight.weekday())

@@ -8,6 +8,7 @@ again, so the e-mail, the in-app page and the PDF always agree.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column
@@ -15,11 +16,13 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 from app.core.db import Base, utcnow
 
 
-class Frequency:
+class Frequency(StrEnum):
     IMMEDIATE = "immediate"  # hourly: what happened in the last full hour
     DAILY = "daily"
     WEEKLY = "weekly"
-    ALL = (IMMEDIATE, DAILY, WEEKLY)
+
+
+FREQUENCIES = tuple(Frequency)
 
 
 class Subscription(Base):

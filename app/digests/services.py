@@ -1,7 +1,7 @@
 """Digest services: subscriptions, gathering a period's events for one focal
 point, and creating a digest (rendered once, queued in the outbox).
 
-``send_due`` is the body of ``flask digests send-due``: one transaction per
+``queue_due_digests`` is the body of ``flask digests send-due``: one transaction per
 recipient. The digest row is inserted first — the unique (user, period)
 constraint is the claim — so two runs at once, on one machine or many,
 produce one digest and one e-mail per recipient and period; the loser
@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -24,27 +25,30 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Role, RoleGrant, Scope, User
 from app.accounts.policy import focal_point_scopes, is_admin
 from app.consultations.models import (
+    CLOCKED_STATUSES,
     Consultation,
     ConsultationObligation,
     ConsultationRegion,
     DraftVersion,
     Section,
     SectionObligation,
-    Status,
 )
 from app.consultations.queries import visible_condition
+from app.consultations.translations import titles_in
 from app.core.audit import record
 from app.core.db import utcnow
 from app.core.errors import DomainError, PermissionDenied
 from app.core.mail import queue_email
 from app.core.urls import external_url
 from app.digests import composition as c
-from app.digests.models import Digest, Frequency, Subscription
+from app.digests.hooks import extra_sections
+from app.digests.models import FREQUENCIES, Digest, Frequency, Subscription
 from app.digests.rendering import render_digest
 from app.geography.models import Country, Obligation, Region, RegionMember
 from app.geography.queries import country_name
 from app.summaries.models import Forwarding, ForwardingRecipient, Summary, SummaryRevision
 from app.summaries.queries import revision_visible_condition
+from app.summaries.translations import summary_text
 
 # --- subscriptions -------------------------------------------------------------------------------
 
@@ -88,7 +92,7 @@ def save_subscription(session: Session, user: User, *, regions: Iterable[str], c
                              codes=", ".join(unknown)), field="obligations")
     if not regions and not countries:
         raise DomainError(_l("Choose at least one regional organisation or country."), field="regions")
-    if frequency not in Frequency.ALL:
+    if frequency not in FREQUENCIES:
         raise DomainError(_l("Choose how often you receive digests."), field="frequency")
     if language not in current_app.config["LANGUAGES"]:
         raise DomainError(_l("Choose a language from the list."), field="language")
@@ -160,7 +164,7 @@ def collect_events(session: Session, user: User, subscription: Subscription, sta
     consultations = list(session.scalars(select(Consultation).where(
         visible_condition(user), _scope_condition(session, subscription, tax),
         or_(and_(Consultation.opens_at >= start, Consultation.opens_at < end),
-            and_(Consultation.status.in_(Status.CLOCKED), Consultation.closes_at >= start + window_close,
+            and_(Consultation.status.in_(CLOCKED_STATUSES), Consultation.closes_at >= start + window_close,
                  Consultation.closes_at < end + window_close),
             Consultation.id.in_(newer_versions)))))
     forwarded = list(session.execute(
@@ -173,10 +177,12 @@ def collect_events(session: Session, user: User, subscription: Subscription, sta
                revision_visible_condition(user))))
     all_ids = {x.id for x in consultations} | {row[2].id for row in forwarded}
     codes = _obligation_codes(session, all_ids)
+    titles = titles_in(session, all_ids, subscription.language)  # in the recipient's language where translated
 
     def info(consultation: Consultation) -> c.ConsultationInfo:
         return c.ConsultationInfo(
-            id=consultation.id, title=consultation.title, country_code=consultation.country_code,
+            id=consultation.id, title=titles.get(consultation.id, consultation.title),
+            country_code=consultation.country_code,
             country_name=country_name(consultation.country_code, subscription.language),
             url=external_url("consultations.show_consultation", consultation_id=consultation.id),
             opens_at=consultation.opens_at,
@@ -193,7 +199,7 @@ def collect_events(session: Session, user: User, subscription: Subscription, sta
         if start <= consultation.opens_at < end:
             events.append(c.Event(c.OPENED, consultation.opens_at, data, data.url))
         entered = consultation.closes_at - window_close
-        if consultation.status in Status.CLOCKED and start <= entered < end:
+        if consultation.status in CLOCKED_STATUSES and start <= entered < end:
             events.append(c.Event(c.CLOSING, entered, data, data.url))
     by_id = {x.id: x for x in consultations}
     for (cid, number), version in versions.items():
@@ -204,20 +210,28 @@ def collect_events(session: Session, user: User, subscription: Subscription, sta
                               change_note=version.change_note))
     for forwarding, revision, consultation in forwarded:
         stats = revision.statistics or {}
+        text = summary_text(session, revision, consultation, subscription.language)
         events.append(c.Event(c.FORWARDED, forwarding.created_at, info(consultation),
                               external_url("summaries.show_forwarding", forwarding_id=forwarding.id),
                               number=revision.number,
                               change_note=revision.change_note, comments=stats.get("comments"),
-                              organisations=stats.get("organisations"), overall_html=revision.overall_html or "",
-                              points_html=tuple((p.section.title if p.section else "", p.text_html or "")
-                                           for p in revision.points)))
+                              organisations=stats.get("organisations"), overall_html=text.overall_html or "",
+                              points_html=tuple((text.section_title(p.section) if p.section else "",
+                                                 text.point(p).html or "") for p in revision.points)))
     return events, tax
 
 
 def compose_for(session: Session, user: User, subscription: Subscription, start: datetime,
-                end: datetime) -> c.DigestContent:
-    events, tax = collect_events(session, user, subscription, start, end)
-    return c.build_digest(events, tax, period_start=start, period_end=end)
+                end: datetime, *, now: datetime | None = None) -> c.DigestContent:
+    """The period's events and, when there is something to send, the sections other
+    packages add (``app/digests/hooks.py``: the regional overview), as of ``now``;
+    names and titles (obligations, organisations) in the digest's language."""
+    with force_locale(subscription.language):
+        events, tax = collect_events(session, user, subscription, start, end)
+        content = c.build_digest(events, tax, period_start=start, period_end=end)
+        if not content.is_empty:
+            content.sections = extra_sections(session, user, now=now or utcnow(), language=subscription.language)
+    return content
 
 
 # --- creating and sending ---------------------------------------------------------------------------
@@ -260,7 +274,7 @@ class SendReport:
     empty: int = 0
 
 
-def send_due(session: Session, *, now: datetime | None = None,
+def queue_due_digests(session: Session, *, now: datetime | None = None,
              progress: Callable[[list[int]], Iterable[int]] | None = None) -> SendReport:
     """Create and queue every due digest; commits once per recipient (a command, not a request)."""
     now = now or utcnow()
@@ -275,7 +289,7 @@ def send_due(session: Session, *, now: datetime | None = None,
             report.existing += 1
             session.rollback()
             continue
-        content = compose_for(session, user, subscription, start, end)
+        content = compose_for(session, user, subscription, start, end, now=now)
         if content.is_empty:
             report.empty += 1  # empty periods send nothing
             session.rollback()

@@ -10,13 +10,14 @@ from flask_babel import get_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from app.core.i18n import collation_key
 from app.geography.models import Obligation, Region
+from app.geography.names import demo_state_name, reader_language
 
-# ISO 3166 names that the platform shows differently (see data file notes).
-NAME_OVERRIDES = {"EH": "Sahrawi Republic"}
-# The fictional States of the demo world (data/demo_states.yaml), user-assigned codes.
-DEMO_STATES = {"XV": "Republic of Valdoria", "XM": "Federated Isles of Meridia", "XO": "Republic of Ostrana",
-               "XB": "Republic of Belmora", "XC": "Kingdom of Cordalia", "XD": "Republic of Dravenia"}
+# ISO 3166 names that the platform shows differently (see the notes of
+# data/regional_organisations.yaml: the AU member is the Sahrawi Republic).
+NAME_OVERRIDES = {"EH": {"en": "Sahrawi Republic", "fr": "République sahraouie", "es": "República Saharaui",
+                         "ru": "Сахарская Республика", "ar": "الجمهورية الصحراوية", "zh": "阿拉伯撒哈拉民主共和国"}}
 
 
 @lru_cache(maxsize=16)
@@ -32,10 +33,12 @@ def country_name(code: str | None, locale: str | None = None) -> str:
     if not code:
         return ""
     locale = locale or str(get_locale() or "en")
-    if code in DEMO_STATES:
-        return DEMO_STATES[code]
-    if code in NAME_OVERRIDES and locale.startswith("en"):
-        return NAME_OVERRIDES[code]
+    demo = demo_state_name(code, locale)
+    if demo:
+        return demo
+    override = NAME_OVERRIDES.get(code, {}).get(reader_language(locale))
+    if override:
+        return override
     name = _territories(locale).get(code)
     if name:
         return name
@@ -46,7 +49,13 @@ def country_name(code: str | None, locale: str | None = None) -> str:
 def country_choices(locale: str | None = None) -> list[tuple[str, str]]:
     locale = locale or str(get_locale() or "en")
     choices = [(c.alpha_2, country_name(c.alpha_2, locale)) for c in pycountry.countries]
-    return sorted(choices, key=lambda item: item[1].casefold())
+    return sorted(choices, key=lambda item: collation_key(item[1]))
+
+
+def member_names(region: Region, locale: str | None = None) -> list[tuple[str, str]]:
+    """(name, code) of the region's members, by name in the reader's language."""
+    return sorted(((country_name(code, locale), code) for code in region.member_codes),
+                  key=lambda item: collation_key(item[0]))
 
 
 def all_regions(session: Session) -> list[Region]:

@@ -51,10 +51,10 @@ def load_regions(session: Session, data: dict[str, Any]) -> tuple[int, int]:
         if unknown:
             raise ValueError(f"{code}: unknown member codes {unknown}")
         region = session.get(Region, code) or Region(code=code)
-        region.full_name = item["full_name"]
+        region.full_name_en = item["full_name"]
         region.kind = item.get("type", "regional")
         region.membership_term = item.get("membership_term")
-        region.role_1540 = (item.get("role_1540") or "").strip() or None
+        region.role_1540_en = (item.get("role_1540") or "").strip() or None
         region.notes = item.get("notes")
         region.confidence = str(item.get("confidence")) if item.get("confidence") else None
         region.position = position
@@ -75,8 +75,8 @@ def load_obligations(session: Session, data: dict[str, Any]) -> int:
     for section in data["sections"]:
         position += 1
         _upsert_obligation(
-            session, code=section["code"], parent_code=None, title=section["title"],
-            description=(section.get("resolution_summary") or "").strip() or None,
+            session, code=section["code"], parent_code=None, title_en=section["title"],
+            description_en=(section.get("resolution_summary") or "").strip() or None,
             matrix_section=section.get("matrix_section"), matrix_field=None,
             applies_to=section.get("applies_to"), confidence=str(section.get("confidence") or ""),
             position=position,
@@ -86,8 +86,8 @@ def load_obligations(session: Session, data: dict[str, Any]) -> int:
         for element in section.get("elements", []):
             position += 1
             _upsert_obligation(
-                session, code=element["code"], parent_code=section["code"], title=element["title"],
-                description=element.get("description"), matrix_section=None,
+                session, code=element["code"], parent_code=section["code"], title_en=element["title"],
+                description_en=element.get("description"), matrix_section=None,
                 matrix_field=element.get("matrix_field"),
                 applies_to=element.get("applies_to") or section.get("applies_to"),
                 confidence=str(element.get("confidence") or ""), position=position,

@@ -7,13 +7,16 @@ from app.core.db import db
 from app.core.handling import or_404
 from app.geography import queries
 from app.geography.models import Region
+from app.geography.names import region_name, region_short_name, weapon_category
 
 bp = Blueprint("geography", __name__)
 
 
 @bp.app_context_processor
 def _helpers():
-    return {"country_name": queries.country_name}
+    return {"country_name": queries.country_name,
+            "weapon_categories": lambda codes: [weapon_category(code).lower() for code in codes or ()],
+            "region_short_name": region_short_name, "region_name": region_name}
 
 
 @bp.get("/regions")
@@ -26,7 +29,7 @@ def regions():
 @public
 def region(code: str):
     region = or_404(db.session.get(Region, code))
-    return render_template("geography/region.html", region=region)
+    return render_template("geography/region.html", region=region, members=queries.member_names(region))
 
 
 @bp.get("/obligations")

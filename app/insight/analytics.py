@@ -11,7 +11,10 @@ moderators, the drafting government, focal points in scope) get exact figures
 over everything they may read. In public figures a count of 1 or 2 is shown as
 "fewer than 3", so a breakdown never points at one or two people.
 
-Five grouped queries, whatever the number of comments.
+Five grouped queries, whatever the number of comments. ``participation``,
+``amendment_decisions`` and ``over_time`` take any comment condition: the
+analytics of a regional organisation's members (region_analytics.py) use them
+over many consultations at once.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from app.comments.policy import can_see_restricted
 from app.comments.queries import counted_condition
 from app.consultations.models import Consultation, Section
 from app.geography.queries import country_name
-from app.summaries.models import Decision, Disposition, DispositionComment
+from app.summaries.models import DECISIONS, Decision, Disposition, DispositionComment
 
 SMALL = 3  # public counts below this (and above zero) are not shown exactly
 
@@ -112,7 +115,7 @@ class Ranked:
 
 @dataclass
 class Analytics:
-    consultation: Consultation
+    consultation: Consultation | None  # None: a regional organisation's (region_analytics.py)
     section: Section | None
     exact: bool
     comments: Figure
@@ -123,6 +126,8 @@ class Analytics:
     days: list[tuple[date, Figure]]
     weeks: list[tuple[date, Figure]]
     debate: list[Ranked] = field(default_factory=list)
+    region: Any = None
+    consultations: list = field(default_factory=list)  # a region's consultations, most comments first
 
     @property
     def decision_chart(self) -> list[tuple[str, Figure]]:
@@ -144,29 +149,37 @@ def _day(value: Any) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
-def consultation_analytics(session: Session, consultation: Consultation, user: Any,
-                           section: Section | None = None, *, language_name=lambda code: code) -> Analytics:
-    exact = sees_exact_figures(user, consultation)
-    condition = counted_condition(user if exact else Anonymous(), consultation)
-    if section is not None:
-        condition = condition & (Comment.section_id == section.id)
+@dataclass
+class Participation:
+    """What the grouped "who" query tells: totals, the four breakdowns and, when asked,
+    the same per consultation (comments, organisations, opposing, amendments)."""
 
-    def fig(value: int) -> Figure:
-        return figure(value, exact)
+    comments: int
+    organisations: int
+    amendments: int
+    breakdowns: list[Breakdown]
+    per_consultation: dict[int, tuple[int, set, int, int]]
 
-    # 1. who: organisation kind and country, language, stance, kind of comment, organisation.
+
+def participation(session: Session, condition, fig, *, language_name=lambda code: code,
+                  per_consultation: bool = False) -> Participation:
+    """One grouped query: organisation kind and country, language, stance, kind of
+    comment and organisation (and consultation, when ``per_consultation``)."""
+    columns = [Organisation.kind, Organisation.country_code, Comment.language, Comment.stance, Comment.kind,
+               Comment.organisation_id]
+    if per_consultation:
+        columns.append(Comment.consultation_id)
     who = session.execute(
-        select(Organisation.kind, Organisation.country_code, Comment.language, Comment.stance, Comment.kind,
-               Comment.organisation_id, func.count())
+        select(*columns, func.count())
         .select_from(Comment).outerjoin(Organisation, Organisation.id == Comment.organisation_id)
         .where(condition)
-        .group_by(Organisation.kind, Organisation.country_code, Comment.language, Comment.stance, Comment.kind,
-                  Comment.organisation_id)).all()
+        .group_by(*columns)).all()
     dims = {"kind": 0, "country": 1, "language": 2, "stance": 3}
     tallies: dict[str, dict[Any, list]] = {name: defaultdict(lambda: [0, set(), 0]) for name in dims}
+    per: dict[int, list] = defaultdict(lambda: [0, set(), 0, 0])
     total_comments, total_amendments, all_orgs = 0, 0, set()
     for row in who:
-        kind, count, org = row[4], row[6], row[5]
+        kind, count, org = row[4], row[-1], row[5]
         amendments = count if kind == CommentKind.AMENDMENT else 0
         total_comments += count
         total_amendments += amendments
@@ -176,6 +189,13 @@ def consultation_analytics(session: Session, consultation: Consultation, user: A
             tally = tallies[name][row[index]]
             tally[0] += count
             tally[2] += amendments
+            if org is not None:
+                tally[1].add(org)
+        if per_consultation:
+            tally = per[row[6]]
+            tally[0] += count
+            tally[2] += amendments
+            tally[3] += count if row[3] == Stance.OPPOSES else 0
             if org is not None:
                 tally[1].add(org)
     labels = {
@@ -196,8 +216,12 @@ def consultation_analytics(session: Session, consultation: Consultation, user: A
             keys = sorted(items, key=lambda k: (-_rank(fig(items[k][0])), labels[name](k).casefold()))
         breakdowns.append(Breakdown(name, titles[name], [
             Row(k, labels[name](k), fig(items[k][0]), fig(len(items[k][1])), fig(items[k][2])) for k in keys]))
+    return Participation(total_comments, len(all_orgs), total_amendments, breakdowns,
+                         {k: tuple(v) for k, v in per.items()})
 
-    # 2. amendments and the decisions on them (a disposition answers comments).
+
+def amendment_decisions(session: Session, condition, fig, total_amendments: int) -> list[tuple[str, Any, Figure]]:
+    """Amendments proposed and the decisions on them (a disposition answers comments); one query."""
     decided: dict[int, set[str]] = defaultdict(set)
     for comment_id, decision in session.execute(
             select(DispositionComment.comment_id, Disposition.decision)
@@ -205,12 +229,15 @@ def consultation_analytics(session: Session, consultation: Consultation, user: A
             .join(Comment, Comment.id == DispositionComment.comment_id)
             .where(condition, Comment.kind == CommentKind.AMENDMENT)):
         decided[comment_id].add(decision)
-    per_decision = {d: sum(1 for ds in decided.values() if d in ds) for d in Decision.ALL}
+    per_decision = {d: sum(1 for ds in decided.values() if d in ds) for d in DECISIONS}
     decisions = [("proposed", _l("Amendments proposed"), fig(total_amendments))]
-    decisions += [(d, DECISION_LABELS[d], fig(per_decision[d])) for d in Decision.ALL]
+    decisions += [(d, DECISION_LABELS[d], fig(per_decision[d])) for d in DECISIONS]
     decisions.append((NO_DECISION, _l("No decision yet"), fig(max(total_amendments - len(decided), 0))))
+    return decisions
 
-    # 3. participation over time, per day (weeks start on Monday).
+
+def over_time(session: Session, condition, fig) -> tuple[list[tuple[date, Figure]], list[tuple[date, Figure]]]:
+    """Comments per day and per week (weeks start on Monday), UTC; one grouped query."""
     per_day: dict[date, int] = defaultdict(int)
     for day, count in session.execute(
             select(func.date(Comment.created_at), func.count()).where(condition)
@@ -228,6 +255,22 @@ def consultation_analytics(session: Session, consultation: Consultation, user: A
         while monday <= last:
             weeks.append((monday, fig(per_week.get(monday, 0))))
             monday += timedelta(days=7)
+    return days, weeks
+
+
+def consultation_analytics(session: Session, consultation: Consultation, user: Any,
+                           section: Section | None = None, *, language_name=lambda code: code) -> Analytics:
+    exact = sees_exact_figures(user, consultation)
+    condition = counted_condition(user if exact else Anonymous(), consultation)
+    if section is not None:
+        condition = condition & (Comment.section_id == section.id)
+
+    def fig(value: int) -> Figure:
+        return figure(value, exact)
+
+    who = participation(session, condition, fig, language_name=language_name)
+    decisions = amendment_decisions(session, condition, fig, who.amendments)
+    days, weeks = over_time(session, condition, fig)
 
     # 4. where the debate is: sections by comments, opposition and amendments.
     debate: list[Ranked] = []
@@ -252,5 +295,5 @@ def consultation_analytics(session: Session, consultation: Consultation, user: A
                                  fig(comments), fig(opposing), fig(amendments)))
         debate.sort(key=lambda r: (-_rank(r.comments), -_rank(r.opposing), -_rank(r.amendments), r.label))
 
-    return Analytics(consultation, section, exact, fig(total_comments), fig(len(all_orgs)), fig(total_amendments),
-                     breakdowns, decisions, days, weeks, debate)
+    return Analytics(consultation, section, exact, fig(who.comments), fig(who.organisations), fig(who.amendments),
+                     who.breakdowns, decisions, days, weeks, debate)

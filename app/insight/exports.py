@@ -1,11 +1,14 @@
 """Downloads of the insight pages: CSV files equal to the tables on screen, and a
-PDF of the coverage picture (WeasyPrint draws the same SVG as the page)."""
+PDF and a PNG of the coverage picture (WeasyPrint draws the same SVG as the page;
+PDFium, through pypdfium2, turns the PDF's page into pixels)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import logging
+import re
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -64,6 +67,41 @@ def render_pdf(html: str) -> bytes:
     return HTML(string=html, url_fetcher=_refuse).write_pdf()
 
 
+_SVG_SIZE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"')
+# PDFium may not be called from two threads at once (gthread workers would).
+_PDFIUM = threading.Lock()
+PNG_SCALE = 2  # device pixels per CSS pixel: sharp on high-density screens and in print
+
+
+def svg_size(svg: str) -> tuple[float, float]:
+    """The width and height an SVG of ours declares on its root element."""
+    match = _SVG_SIZE.search(svg)
+    if match is None:
+        raise ValueError("the SVG declares no width and height")
+    return float(match.group(1)), float(match.group(2))
+
+
+def render_png(html: str, *, scale: float = PNG_SCALE) -> bytes:
+    """The first page of the PDF WeasyPrint makes of ``html``, as a PNG, cropped below
+    what is drawn (the page is laid out longer than needed)."""
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageChops
+
+    pdf = render_pdf(html)
+    with _PDFIUM:
+        document = pdfium.PdfDocument(pdf)
+        try:
+            image = document[0].render(scale=scale * 96 / 72).to_pil().convert("RGB")
+        finally:
+            document.close()
+    drawn = ImageChops.difference(image, Image.new("RGB", image.size, "white")).getbbox()
+    if drawn is not None:
+        image = image.crop((0, 0, image.width, min(image.height, drawn[3] + round(16 * scale))))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
 def analytics_csv(result) -> str:
     """Every table of the analytics page, one after the other in long form, with the
     numbers exactly as the page shows them ("fewer than 3" included)."""
@@ -77,4 +115,6 @@ def analytics_csv(result) -> str:
     rows += [[gettext("Comments per day (UTC)"), day.isoformat(), value, "", "", "", ""] for day, value in result.days]
     rows += [[gettext("Where the debate is"), r.label, r.comments, "", r.amendments, r.opposing, r.opposition_share]
              for r in result.debate]
+    rows += [[gettext("Consultations by participation"), r.consultation.title, r.comments, r.organisations,
+              r.amendments, r.opposing, r.opposition_share] for r in result.consultations]
     return csv_text(header, rows)

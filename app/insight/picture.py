@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -32,14 +33,16 @@ from app.insight.queries import Taxonomy, load_tags, load_taxonomy, member_codes
 PICTURE_GROUPS = ("OP1", "OP2", "OP3a", "OP3b", "OP3c", "OP3d")
 
 
-class CellState:
+class CellState(StrEnum):
     CONSULTATION = "consultation"
     SUMMARISED = "summarised"
     CLOSED = "closed"
     NOTHING = "nothing"
-    # Precedence when several drafts of a State address the same column: what is
-    # happening now first, then what has been written up, then what is over.
-    ORDER = (CONSULTATION, SUMMARISED, CLOSED, NOTHING)
+
+
+# Precedence when several drafts of a State address the same column: what is
+# happening now first, then what has been written up, then what is over.
+CELL_STATE_ORDER = tuple(CellState)
 
 
 STATE_LABELS = {
@@ -152,7 +155,7 @@ class Picture:
         return sum(1 for row in self.rows if self.cell(row, code).state != CellState.NOTHING)
 
     def column_counts(self, code: str) -> dict[str, int]:
-        counts = dict.fromkeys(CellState.ORDER, 0)
+        counts = dict.fromkeys(CELL_STATE_ORDER, 0)
         for row in self.rows:
             counts[self.cell(row, code).state] += 1
         return counts
@@ -198,7 +201,7 @@ def coverage_picture(session: Session, region: Region, user: Any, filters: Filte
             for column in hit:
                 cell = cells.setdefault(column, PictureCell())
                 cell.drafts.append(draft)
-                if CellState.ORDER.index(state) < CellState.ORDER.index(cell.state):
+                if CELL_STATE_ORDER.index(state) < CELL_STATE_ORDER.index(cell.state):
                     cell.state = state
                 if group is None:
                     cell.fields.update(c for c in codes if "." in c and section_of(c) == column)

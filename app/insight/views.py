@@ -21,12 +21,13 @@ from app.core.handling import or_404
 from app.geography.models import Region, RegionMember
 from app.geography.queries import country_name, regions_of_country
 from app.insight import analytics, exports, overview, queries
+from app.insight import region_analytics as regional
 from app.insight.forms import CompareForm, CoverageFilterForm
 from app.insight.picture import (
+    CELL_STATE_ORDER,
     STATE_HINTS,
     STATE_LABELS,
     STATE_SHORT,
-    CellState,
     Filters,
     Picture,
     coverage_picture,
@@ -138,19 +139,19 @@ def picture_words(picture: Picture) -> dict:
     else:
         heading = _("Coverage map of %(region)s: %(members)s by data field of %(code)s",
                     region=region.code, members=members, code=picture.group.code)
-    totals = dict.fromkeys(CellState.ORDER, 0)
+    totals = dict.fromkeys(CELL_STATE_ORDER, 0)
     for column in picture.columns:
         for state, count in picture.column_counts(column.code).items():
             totals[state] += count
     description = " ".join([
         _("%(rows)d States (rows) × %(columns)d columns.", rows=len(picture.rows), columns=len(picture.columns)),
         "; ".join(ngettext("%(state)s: %(num)d cell", "%(state)s: %(num)d cells", totals[s], state=STATE_LABELS[s])
-                  for s in CellState.ORDER) + ".",
+                  for s in CELL_STATE_ORDER) + ".",
         _("Each cell describes drafts on the platform, not whether a State meets its obligations."),
         _("The table that follows gives the same information."),
     ])
     return {"heading": heading, "description": description, "STATE_LABELS": STATE_LABELS,
-            "STATE_SHORT": STATE_SHORT, "STATE_HINTS": STATE_HINTS, "STATE_ORDER": CellState.ORDER}
+            "STATE_SHORT": STATE_SHORT, "STATE_HINTS": STATE_HINTS, "STATE_ORDER": CELL_STATE_ORDER}
 
 
 def _filename(picture: Picture, extension: str) -> str:
@@ -197,6 +198,20 @@ def coverage_pdf(code: str):
         abort(400)
     html = render_template("insight/coverage_pdf.html", region=region, picture=picture, **picture_words(picture))
     return exports.download(exports.render_pdf(html), "application/pdf", _filename(picture, "pdf"))
+
+
+@bp.get("/regions/<code>/coverage.png")
+@public
+def coverage_png(code: str):
+    region, form, picture = _picture(code)
+    if picture is None:
+        abort(400)
+    words = picture_words(picture)
+    svg = render_template("insight/_heatmap.svg", picture=picture, **words)
+    width, height = exports.svg_size(svg)
+    html = render_template("insight/coverage_png.html", picture=picture, svg=svg, width=width, height=height,
+                           **words)
+    return exports.download(exports.render_png(html), "image/png", _filename(picture, "png"))
 
 
 # --- stakeholder analytics of one consultation -------------------------------------------
@@ -251,6 +266,30 @@ def consultation_analytics_csv(consultation_id: int):
     suffix = f"-{result.section.anchor}" if result.section else ""
     return exports.download(exports.analytics_csv(result), "text/csv",
                             f"agora1540-consultation-{consultation.id}{suffix}-participation.csv")
+
+
+# --- stakeholder analytics of a regional organisation's members --------------------------
+
+def _region_analytics(code: str):
+    region = _region_or_404(code)
+    language_name = _safe_language_name(current_app.jinja_env.filters["language_name"])
+    return region, regional.region_analytics(db.session, region, current_user, language_name=language_name)
+
+
+@bp.get("/regions/<code>/analytics")
+@public
+def region_analytics(code: str):
+    region, result = _region_analytics(code)
+    by = "day" if request.args.get("by") == "day" else "week"
+    return render_template("insight/region_analytics.html", region=region, a=result, by=by)
+
+
+@bp.get("/regions/<code>/analytics.csv")
+@public
+def region_analytics_csv(code: str):
+    region, result = _region_analytics(code)
+    return exports.download(exports.analytics_csv(result), "text/csv",
+                            f"agora1540-{region.code}-participation-{utcnow():%Y-%m-%d}.csv")
 
 
 # --- a regional organisation's overview, for its focal points ----------------------------

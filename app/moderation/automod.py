@@ -3,7 +3,7 @@
 Explainable and never final: a rule only keeps a comment pending and names
 itself in the queue ("held: 5 links, the limit is 3"); a moderator decides.
 
-The comment service calls ``hold_reasons(session, comment)`` right after it
+The comment service calls ``record_hold_reasons(session, comment)`` right after it
 has flushed a new comment; a non-empty answer keeps the comment pending.
 ``evaluate`` is the pure part (unit-tested without a database).
 """
@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -82,9 +82,10 @@ def describe(hold: dict[str, Any]) -> str:
     if rule == HoldReason.NEW_ACCOUNT:
         return str(_l("New account: %(published)d of the author's comments published so far; comments are "
                       "checked until %(limit)d have been published.",
-                      published=_published_before(detail), limit=limits["new_account"]))
+                      published=_published_before(detail), limit=limits[HoldReason.NEW_ACCOUNT]))
     if rule == HoldReason.LINKS:
-        return str(_l("%(n)s links; more than %(limit)d are held for review.", n=detail, limit=limits["links"]))
+        return str(_l("%(n)s links; more than %(limit)d are held for review.", n=detail,
+                      limit=limits[HoldReason.LINKS]))
     if rule == HoldReason.DUPLICATE:
         return str(_l("The same text was posted by this author in another consultation."))
     if rule == HoldReason.WATCH_WORD:
@@ -101,10 +102,10 @@ def describe_for_author(hold: dict[str, Any]) -> str:
     if rule == HoldReason.NEW_ACCOUNT:
         return str(_l("A moderator checks the first %(limit)d comments of every account before they appear; "
                       "%(published)d of yours have been published so far.",
-                      limit=limits["new_account"], published=_published_before(detail)))
+                      limit=limits[HoldReason.NEW_ACCOUNT], published=_published_before(detail)))
     if rule == HoldReason.LINKS:
         return str(_l("It contains %(n)s links; comments with more than %(limit)d are checked by a moderator "
-                      "before they appear.", n=detail, limit=limits["links"]))
+                      "before they appear.", n=detail, limit=limits[HoldReason.LINKS]))
     if rule == HoldReason.DUPLICATE:
         return str(_l("You posted the same text in another consultation; repeated texts are checked by a "
                       "moderator before they appear."))
@@ -117,7 +118,7 @@ def describe_for_author(hold: dict[str, Any]) -> str:
 
 
 def describe_holds_for_author(holds: list[str]) -> list[str]:
-    """``hold_reasons``' answer ("links:5", …) as the author is told it."""
+    """``record_hold_reasons``' answer ("links:5", …) as the author is told it."""
     described = []
     for hold in holds:
         rule, _sep, detail = hold.partition(":")
@@ -134,9 +135,9 @@ def _published_before(detail: str) -> int:
 
 
 def _limits() -> dict[str, int]:
-    config = current_app.config if has_app_context() else {}
-    return {"new_account": int(config["NEW_ACCOUNT_PREMODERATED_COMMENTS"]),
-            "links": int(config["LINK_LIMIT"])}
+    config = current_app.config
+    return {HoldReason.NEW_ACCOUNT: int(config["NEW_ACCOUNT_PREMODERATED_COMMENTS"]),
+            HoldReason.LINKS: int(config["LINK_LIMIT"])}
 
 
 def _is_duplicate(session: Session, comment: Comment) -> bool:
@@ -151,7 +152,7 @@ def _is_duplicate(session: Session, comment: Comment) -> bool:
     return any(normalise(body) == text for body in earlier)
 
 
-def hold_reasons(session: Session, comment: Comment) -> list[str]:
+def record_hold_reasons(session: Session, comment: Comment) -> list[str]:
     """Rules that hold ``comment`` for review (e.g. ["links:5", "watch_word:anthrax"]).
 
     When any applies, they are recorded for the review queue; the caller keeps
@@ -163,8 +164,8 @@ def hold_reasons(session: Session, comment: Comment) -> list[str]:
         Comment.id != comment.id)) or 0
     words = list(session.scalars(select(WatchWord.word).order_by(WatchWord.word)))
     text = "\n".join(filter(None, [comment.body_source, comment.proposed_wording]))
-    holds = evaluate(text, earlier_published=earlier_published, new_account_limit=limits["new_account"],
-                     link_limit=limits["links"], watch_words=words, duplicate=_is_duplicate(session, comment))
+    holds = evaluate(text, earlier_published=earlier_published, new_account_limit=limits[HoldReason.NEW_ACCOUNT],
+                     link_limit=limits[HoldReason.LINKS], watch_words=words, duplicate=_is_duplicate(session, comment))
     if holds:
         from app.moderation.services import moderation_state
 

@@ -11,13 +11,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.comments.models import Audience, Comment, CommentStatus
+from app.comments.models import AUDIENCES, Comment, CommentStatus, NotificationKind
 from app.consultations.models import Consultation
 from app.core.audit import record
 from app.core.db import utcnow
 from app.core.errors import DomainError, NotFound, PermissionDenied
 from app.core.transactions import lock_rows
 from app.moderation.models import (
+    BULK_ACTIONS,
     CommentModeration,
     Flag,
     ModerationDecision,
@@ -66,7 +67,7 @@ def _resolve_flags(session: Session, comment: Comment, state: CommentModeration 
     flags = list(session.scalars(select(Flag).where(Flag.comment_id == comment.id, Flag.resolved_at.is_(None))))
     for flag in flags:
         flag.resolved_at, flag.resolution, flag.decision_id = now, resolution, decision.id
-        _notify(session, user_id=flag.user_id, kind="flag", dedupe_key=f"moderation:flag:{flag.id}",
+        _notify(session, user_id=flag.user_id, kind=NotificationKind.FLAG, dedupe_key=f"moderation:flag:{flag.id}",
                 consultation_id=comment.consultation_id, comment_id=comment.id)
     if state is not None:
         state.open_flags = 0
@@ -127,7 +128,7 @@ def _apply(session: Session, comment: Comment, data: DecisionInput, template: Re
             comment.proposed_wording = wording
             comment.proposed_diff = _amendment_diff(session, comment, wording)
     elif action == A.AUDIENCE:
-        if data.audience not in Audience.ALL:
+        if data.audience not in AUDIENCES:
             raise DomainError(_l("Choose who can read the comment."), field="audience")
         if data.audience == comment.audience:
             raise AlreadyDecided(_l("The comment already has this audience."))
@@ -201,7 +202,7 @@ def _lock_items(session: Session, comments: list[Comment]) -> None:
 def decide_many(session: Session, items: list[tuple[int, int]], data: DecisionInput, *, actor: Any,
                 now: datetime | None = None) -> list[ModerationDecision]:
     """The same decision on several items (id, version), all or nothing."""
-    if data.action not in A.BULK:
+    if data.action not in BULK_ACTIONS:
         raise DomainError(_l("This decision cannot be taken on several items at once."), field="action")
     if not items:
         raise DomainError(_l("Select at least one item."), field="items")

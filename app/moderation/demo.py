@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.comments.models import Comment, CommentStatus
-from app.consultations.models import Consultation
+from app.consultations.models import Consultation, Status
 from app.core.db import utcnow
 from app.moderation import services
 from app.moderation.models import DecisionAction as A
-from app.moderation.models import ModerationDecision, ReasonTemplate, SanctionKind
+from app.moderation.models import FlagReason, ModerationDecision, ReasonTemplate, SanctionKind
 
 DEMO_COMMENTS = (
     ("participant", "The definition of brokering should cover brokers who are nationals acting abroad, as in the "
@@ -38,7 +38,7 @@ def _key(text: str) -> str:
 def _open_consultation(session: Session) -> Consultation | None:
     now = utcnow()
     for consultation in session.scalars(select(Consultation).order_by(Consultation.id)):
-        if consultation.effective_status(now) == "open" and consultation.current_version is not None:
+        if consultation.effective_status(now) == Status.OPEN and consultation.current_version is not None:
             return consultation
     return None
 
@@ -82,7 +82,7 @@ def seed_moderation(session: Session, users: dict[str, Any]) -> None:
     # A flag waiting in the queue, and a warning in the author's history.
     flagger = users.get("focal_osce")
     if flagger is not None and good.is_published:
-        services.flag_comment(session, good, reason="other", text="Is this consistent with the OSCE "
+        services.flag_comment(session, good, reason=FlagReason.OTHER, text="Is this consistent with the OSCE "
                               "best-practice guide? (demo flag)", actor=flagger, threshold=99)
     services.sanction_user(session, spam.author, kind=SanctionKind.WARNING, reason_id=_reason(session, "spam"),
                            reason_text="Please do not advertise products here.", comment=spam, actor=moderator)

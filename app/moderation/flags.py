@@ -17,6 +17,7 @@ from app.core.db import utcnow
 from app.core.errors import Conflict, DomainError, PermissionDenied
 from app.core.transactions import lock_rows
 from app.moderation.models import (
+    FLAG_REASONS,
     CommentModeration,
     Flag,
     FlagReason,
@@ -40,7 +41,7 @@ def flag_comment(session: Session, comment: Comment, *, reason: str, text: str =
     check_may_participate(session, actor, now=now)
     if not can_flag(actor, comment):
         raise PermissionDenied(_l("You can flag published comments of other participants only."))
-    if reason not in FlagReason.ALL:
+    if reason not in FLAG_REASONS:
         raise DomainError(_l("Choose why you flag this comment."), field="reason")
     text = (text or "").strip()
     if reason == FlagReason.OTHER and not text:

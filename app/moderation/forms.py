@@ -11,19 +11,19 @@ from app.moderation.labels import (  # noqa: F401 - re-exported for the views
     ACTION_DONE,
     ACTION_LABELS,
     AUDIENCE_LABELS,
+    COMMENT_STATUS_LABELS,
     FLAG_LABELS,
     SANCTION_LABELS,
     SORT_LABELS,
-    STATUS_LABELS,
     TAB_LABELS,
 )
+from app.moderation.models import BULK_ACTIONS, SanctionKind
 from app.moderation.models import DecisionAction as A
-from app.moderation.models import SanctionKind
 
 
 def reason_choices(reasons) -> list[tuple[str, str]]:
     return [("", _l("— No template: write the reason below —")),
-            *[(str(r.id), r.label) for r in reasons]]
+            *[(str(r.id), r.shown_label) for r in reasons]]
 
 
 class DecisionForm(Form):
@@ -42,7 +42,7 @@ class DecisionForm(Form):
 
 class BulkDecisionForm(Form):
     action = SelectField(_l("Decision for the selected items"),
-                         choices=[(k, ACTION_LABELS[k]) for k in A.BULK], validate_choice=False)
+                         choices=[(k, ACTION_LABELS[k]) for k in BULK_ACTIONS], validate_choice=False)
     reason_id = SelectField(_l("Reason"), validate_choice=False)
     reason_text = TextAreaField(_l("Reason in your own words"))
 

@@ -12,6 +12,7 @@ def install() -> None:
 
     HOOKS.participation[:] = [services.check_may_participate]
     HOOKS.reply[:] = [services.check_may_reply]
-    HOOKS.hold = automod.hold_reasons
+    HOOKS.hold = automod.record_hold_reasons
     HOOKS.describe_holds = automod.describe_holds_for_author
-    HOOKS.thread_moderation = queries.thread_moderation
+    HOOKS.load_thread_moderation = queries.load_thread_moderation
+    HOOKS.flagged_in = queries.flagged_in

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.comments.models import Audience
+from app.comments.models import Audience, CommentStatus
 from app.moderation.models import DecisionAction as A
 from app.moderation.models import FlagReason, SanctionKind
 
@@ -39,13 +39,13 @@ ACTION_DONE = {
     A.AUDIENCE: _l("audience changed"),
     A.UNDO: _l("previous decision undone"),
 }
-STATUS_LABELS = {
-    "pending": _l("Awaiting moderation"),
-    "published": _l("Published"),
-    "rejected": _l("Rejected"),
-    "hidden": _l("Hidden"),
-    "withdrawn": _l("Withdrawn by its author"),
-    "spam": _l("Spam"),
+COMMENT_STATUS_LABELS = {
+    CommentStatus.PENDING: _l("Awaiting moderation"),
+    CommentStatus.PUBLISHED: _l("Published"),
+    CommentStatus.REJECTED: _l("Rejected"),
+    CommentStatus.HIDDEN: _l("Hidden"),
+    CommentStatus.WITHDRAWN: _l("Withdrawn by its author"),
+    CommentStatus.SPAM: _l("Spam"),
 }
 FLAG_LABELS = {
     FlagReason.SPAM: _l("Spam or advertising"),

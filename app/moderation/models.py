@@ -6,6 +6,7 @@ per-consultation moderation guidelines."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
@@ -14,13 +15,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.comments.models import comment_scopes
 from app.core.cache import consultation_scope, track
 from app.core.db import Base, utcnow
+from app.moderation.reasons import shown
 
 if TYPE_CHECKING:
     from app.accounts.models import User
     from app.comments.models import Comment
 
 
-class DecisionAction:
+class DecisionAction(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
     HIDE = "hide"
@@ -34,43 +36,51 @@ class DecisionAction:
     UNHIGHLIGHT = "unhighlight"
     AUDIENCE = "audience"
     UNDO = "undo"
-    ALL = (APPROVE, REJECT, HIDE, RESTORE, SPAM, LOCK, UNLOCK, EDIT, REDACT, HIGHLIGHT, UNHIGHLIGHT, AUDIENCE,
-           UNDO)
-    # Decisions that can be taken on many items at once from the queue.
-    BULK = (APPROVE, REJECT, HIDE, RESTORE, SPAM)
 
 
-class FlagReason:
+DECISION_ACTIONS = tuple(DecisionAction)
+# Decisions that can be taken on many items at once from the queue.
+BULK_ACTIONS = (DecisionAction.APPROVE, DecisionAction.REJECT, DecisionAction.HIDE, DecisionAction.RESTORE,
+                DecisionAction.SPAM)
+
+
+class FlagReason(StrEnum):
     SPAM = "spam"
     ABUSIVE = "abusive"
     OFF_TOPIC = "off_topic"
     PERSONAL_DATA = "personal_data"
     SECURITY = "security_detail"
     OTHER = "other"
-    ALL = (SPAM, ABUSIVE, OFF_TOPIC, PERSONAL_DATA, SECURITY, OTHER)
 
 
-class FlagResolution:
+FLAG_REASONS = tuple(FlagReason)
+
+
+class FlagResolution(StrEnum):
     UPHELD = "upheld"
     DISMISSED = "dismissed"
 
 
-class SanctionKind:
+class SanctionKind(StrEnum):
     WARNING = "warning"
     SUSPENSION = "suspension"
     BAN = "ban"
-    ALL = (WARNING, SUSPENSION, BAN)
-    # Kinds that stop a user from taking part.
-    BLOCKING = (SUSPENSION, BAN)
 
 
-class HoldReason:
+SANCTION_KINDS = tuple(SanctionKind)
+# Kinds that stop a user from taking part.
+BLOCKING_SANCTIONS = (SanctionKind.SUSPENSION, SanctionKind.BAN)
+
+
+class HoldReason(StrEnum):
     NEW_ACCOUNT = "new_account"
     LINKS = "links"
     DUPLICATE = "duplicate"
     WATCH_WORD = "watch_word"
     FLAGS = "flags"
-    ALL = (NEW_ACCOUNT, LINKS, DUPLICATE, WATCH_WORD, FLAGS)
+
+
+HOLD_REASONS = tuple(HoldReason)
 
 
 class ReasonTemplate(Base):
@@ -88,6 +98,15 @@ class ReasonTemplate(Base):
 
     def __repr__(self) -> str:
         return f"<ReasonTemplate {self.code}>"
+
+    @property
+    def shown_label(self) -> str:
+        """The label in the reader's language when it is a default one (app/moderation/reasons.py)."""
+        return shown(self.label)
+
+    @property
+    def shown_message(self) -> str:
+        return shown(self.message)
 
 
 class ModerationDecision(Base):
@@ -126,12 +145,12 @@ class ModerationDecision(Base):
 
     @property
     def reason_label(self) -> str:
-        return self.reason.label if self.reason is not None else ""
+        return self.reason.shown_label if self.reason is not None else ""
 
     @property
     def full_reason(self) -> str:
         """What the author is told: the template's message and the moderator's words."""
-        parts = [self.reason.message or self.reason.label] if self.reason is not None else []
+        parts = [self.reason.shown_message or self.reason.shown_label] if self.reason is not None else []
         if self.reason_text:
             parts.append(self.reason_text)
         return "\n\n".join(p for p in parts if p)
@@ -217,7 +236,7 @@ class Sanction(Base):
 
     @property
     def full_reason(self) -> str:
-        parts = [self.reason.message or self.reason.label] if self.reason is not None else []
+        parts = [self.reason.shown_message or self.reason.shown_label] if self.reason is not None else []
         if self.reason_text:
             parts.append(self.reason_text)
         return "\n\n".join(p for p in parts if p)

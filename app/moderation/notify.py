@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.comments.models import Comment, Notification
+from app.comments.models import Comment, Notification, NotificationKind
 from app.consultations.models import Consultation
 from app.core.mail import queue_email
 from app.moderation.labels import ACTION_DONE, SANCTION_LABELS
@@ -40,13 +40,14 @@ def notify_decision(session: Session, decision: ModerationDecision, comment: Com
     if author is None or author.id == decision.actor_id:
         return
     key = f"moderation:decision:{decision.id}"
-    _notify(session, user_id=author.id, kind="moderation", dedupe_key=key,
+    _notify(session, user_id=author.id, kind=NotificationKind.MODERATION, dedupe_key=key,
             consultation_id=comment.consultation_id, comment_id=comment.id)
     consultation = session.get(Consultation, comment.consultation_id)
-    from app.comments.notifications import MODERATION, excerpt, queue_participant_email
+    from app.comments.notifications import excerpt, queue_participant_email
 
     # The author's e-mail frequency applies (daily: it comes in the day's e-mail).
-    queue_participant_email(session, author, kind=MODERATION, template="moderation/decision", dedupe_key=key,
+    queue_participant_email(session, author, kind=NotificationKind.MODERATION, template="moderation/decision",
+                            dedupe_key=key,
                             decision=decision, comment=comment,
                             consultation=consultation, excerpt=excerpt(comment) if comment.body_html else "",
                             url=_link("moderation.my_moderation", _anchor=f"decision-{decision.id}"),
@@ -59,7 +60,7 @@ def notify_decision(session: Session, decision: ModerationDecision, comment: Com
 def _notify_sanction(session: Session, sanction: Sanction, *, lifted: bool) -> None:
     user = session.get(User, sanction.user_id)
     key = f"moderation:sanction:{sanction.id}:{'lifted' if lifted else 'given'}"
-    _notify(session, user_id=user.id, kind="sanction", dedupe_key=key, comment_id=sanction.comment_id)
+    _notify(session, user_id=user.id, kind=NotificationKind.SANCTION, dedupe_key=key, comment_id=sanction.comment_id)
     queue_email(session, to=user.email, template="moderation/sanction", dedupe_key=key,
                 locale=user.preferred_language, user=user, sanction=sanction, lifted=lifted,
                 url=_link("moderation.my_moderation"), SANCTION_LABELS=SANCTION_LABELS)

@@ -13,6 +13,7 @@ from app.accounts.policy import (  # noqa: F401 - the role questions, asked here
     is_signed_in,
     moderated_consultation_ids,
 )
+from app.comments.models import CommentStatus
 
 
 def can_moderate_consultation(user: Any, consultation: Any) -> bool:
@@ -43,4 +44,4 @@ def can_edit_watch_words(user: Any) -> bool:
 
 def can_flag(user: Any, comment: Any) -> bool:
     return (is_signed_in(user) and getattr(user, "is_active", False)
-            and comment.author_id != user.id and comment.status == "published")
+            and comment.author_id != user.id and comment.status == CommentStatus.PUBLISHED)

@@ -12,13 +12,16 @@ flags, author decisions, author sanctions).
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy import and_, bindparam, false, func, or_, select
 from sqlalchemy.orm import Session, aliased, defer, joinedload
 
 from app.accounts.models import User
@@ -43,7 +46,7 @@ SORTS = ("oldest", "newest", "flags")
 PER_PAGE = 25
 
 
-@dataclass
+@dataclass(frozen=True)
 class QueueFilters:
     tab: str = "pending"
     consultation_id: int | None = None
@@ -65,6 +68,20 @@ class AuthorHistory:
     @property
     def is_empty(self) -> bool:
         return not self.decisions and not self.sanctions
+
+
+@dataclass(frozen=True)
+class QueueAuthor:
+    display_name: str
+
+
+@dataclass(frozen=True)
+class QueueParent:
+    """The comment a queue item answers, as the queue shows it."""
+
+    id: int
+    body_source: str
+    author: QueueAuthor
 
 
 @dataclass
@@ -108,27 +125,56 @@ def _in_scope(stmt, user: Any):
 
 
 def tab_counts(session: Session, user: Any) -> dict[str, int]:
-    """Items per tab: pending and held in one grouped query, flagged in another."""
-    counts = dict.fromkeys(TABS, 0)
-    held = case((_held(), "held"), else_="pending").label("tab")
-    pending = (select(held, func.count(Comment.id)).select_from(Comment)
-               .outerjoin(CommentModeration, CommentModeration.comment_id == Comment.id)
-               .where(Comment.status == CommentStatus.PENDING).group_by(held))
-    for name, count in session.execute(_in_scope(pending, user)):
-        counts[name] = count
-    flagged = (select(func.count(Comment.id)).select_from(CommentModeration)
-               .join(Comment, Comment.id == CommentModeration.comment_id)
-               .where(_tab_predicate("flagged")))
-    counts["flagged"] = session.scalar(_in_scope(flagged, user)) or 0
-    return counts
+    """Items per tab, in three counts that each walk one index: the pending comments
+    (comment (status, created_at)), the held ones and the flagged ones (comment_moderation
+    (hold_rules), (open_flags), then each comment by its key). Pending is the first less
+    the second. (One grouped count testing every pending comment for a hold took 50 ms
+    at 10,000 pending on SQLite, after every decision.)"""
+    pending = session.scalar(_in_scope(select(func.count(Comment.id)).where(
+        Comment.status == CommentStatus.PENDING), user)) or 0
+    held = session.scalar(_by_moderation_row(user, CommentModeration.hold_rules > "",
+                                             (CommentStatus.PENDING,))) or 0
+    flagged = session.scalar(_by_moderation_row(user, CommentModeration.open_flags > 0,
+                                                (CommentStatus.PUBLISHED, CommentStatus.HIDDEN))) or 0
+    return {"pending": pending - held, "held": held, "flagged": flagged}
+
+
+def _by_moderation_row(user: Any, condition: Any, statuses: tuple[str, ...]):
+    """Counts comment_moderation rows matching ``condition`` whose comment has one of
+    ``statuses`` (in the user's scope), looking each comment up by its key."""
+    def of_comment(column: Any) -> Any:
+        return select(column).where(Comment.id == CommentModeration.comment_id).scalar_subquery()
+
+    stmt = select(func.count()).select_from(CommentModeration).where(
+        condition, of_comment(Comment.status).in_(statuses))
+    ids = moderated_consultation_ids(user)
+    if ids is not None:
+        stmt = stmt.where(of_comment(Comment.consultation_id).in_(sorted(ids) or [-1]))
+    return stmt
 
 
 def _queue_statement(user: Any, filters: QueueFilters, now: datetime):
+    """The queue's statement for ``filters`` (any page); built once per filters and scope
+    unless it depends on the time ("older than"): building it costs more than running it."""
+    if filters.older_than_days:
+        return _build_queue_statement(moderated_consultation_ids(user), filters, now)
+    scope = moderated_consultation_ids(user)
+    return _kept_queue_statement(frozenset(scope) if scope is not None else None,
+                                 dataclasses.replace(filters, page=1))
+
+
+@lru_cache(maxsize=128)
+def _kept_queue_statement(scope: frozenset[int] | None, filters: QueueFilters):
+    return _build_queue_statement(scope, filters, None)
+
+
+def _build_queue_statement(scope: Any, filters: QueueFilters, now: datetime | None):
     stmt = (select(Comment, CommentModeration)
             .outerjoin(CommentModeration, CommentModeration.comment_id == Comment.id)
             .options(joinedload(Comment.author), joinedload(Comment.organisation))
             .where(_tab_predicate(filters.tab)))
-    stmt = _in_scope(stmt, user)
+    if scope is not None:
+        stmt = stmt.where(Comment.consultation_id.in_(sorted(scope) or [-1]))
     if filters.consultation_id is not None:
         stmt = stmt.where(Comment.consultation_id == filters.consultation_id)
     if filters.section_id is not None:
@@ -137,7 +183,7 @@ def _queue_statement(user: Any, filters: QueueFilters, now: datetime):
         flagged_for = select(Flag.id).where(Flag.comment_id == Comment.id, Flag.resolved_at.is_(None),
                                             Flag.reason == filters.reason).exists()
         stmt = stmt.where(or_(CommentModeration.hold_rules.contains(filters.reason), flagged_for))
-    if filters.older_than_days:
+    if filters.older_than_days and now is not None:
         stmt = stmt.where(Comment.created_at <= now - timedelta(days=filters.older_than_days))
     if filters.author:
         needle = f"%{filters.author.lower()}%"
@@ -161,18 +207,36 @@ def author_histories(session: Session, author_ids: set[int], *, recent: int = 0)
     if not author_ids:
         return histories
     ids = sorted(author_ids)
-    for subject_id, action, count in session.execute(
-            select(ModerationDecision.subject_id, ModerationDecision.action, func.count(ModerationDecision.id))
-            .where(ModerationDecision.subject_id.in_(ids), ModerationDecision.undone_at.is_(None),
-                   ModerationDecision.action != DecisionAction.UNDO)
-            .group_by(ModerationDecision.subject_id, ModerationDecision.action)):
+    statements = _context_statements()
+    for subject_id, action, count in session.execute(statements.decisions, {"ids": ids}):
         histories[subject_id].decisions[action] = count
     if recent:
         _latest_decisions(session, ids, recent, histories)
-    for sanction in session.scalars(select(Sanction).where(Sanction.user_id.in_(ids))
-                                    .options(joinedload(Sanction.reason)).order_by(Sanction.id.desc())):
+    for sanction in session.scalars(statements.sanctions, {"ids": ids}):
         histories[sanction.user_id].sanctions.append(sanction)
     return histories
+
+
+@lru_cache(maxsize=1)
+def _context_statements() -> Any:
+    """The statements loading a queue page's context, built once (for every page of the queue,
+    building them cost more than running them); ``ids`` is the list each one is for."""
+    ids = bindparam("ids", expanding=True)
+    return SimpleNamespace(
+        decisions=select(ModerationDecision.subject_id, ModerationDecision.action, func.count(ModerationDecision.id))
+        .where(ModerationDecision.subject_id.in_(ids), ModerationDecision.undone_at.is_(None),
+               ModerationDecision.action != DecisionAction.UNDO)
+        .group_by(ModerationDecision.subject_id, ModerationDecision.action),
+        sanctions=select(Sanction).where(Sanction.user_id.in_(ids)).options(joinedload(Sanction.reason))
+        .order_by(Sanction.id.desc()),
+        consultations=select(Consultation.id, Consultation.title).where(Consultation.id.in_(ids)),
+        # Sections and parents: the columns the queue shows, not whole rows.
+        sections=select(Section.id, Section.number, Section.heading, Section.body_source).where(Section.id.in_(ids)),
+        parents=select(Comment.id, Comment.body_source, User.display_name).join(User, User.id == Comment.author_id)
+        .where(Comment.id.in_(ids)),
+        flags=select(Flag.comment_id, Flag.reason, func.count(Flag.id))
+        .where(Flag.comment_id.in_(ids), Flag.resolved_at.is_(None)).group_by(Flag.comment_id, Flag.reason),
+    )
 
 
 def _latest_decisions(session: Session, ids: list[int], recent: int,
@@ -202,21 +266,18 @@ def review_queue(session: Session, user: Any, filters: QueueFilters, *, now: dat
     rows = list(page.items)
     comments = [row[0] for row in rows]
     ids = [c.id for c in comments]
-    consultations = dict(session.execute(select(Consultation.id, Consultation.title).where(
-        Consultation.id.in_({c.consultation_id for c in comments}))).tuples().all()) if comments else {}
-    section_ids = {c.section_id for c in comments if c.section_id}
-    sections = {s.id: s for s in session.scalars(select(Section).where(Section.id.in_(section_ids)))} \
-        if section_ids else {}
-    parent_ids = {c.parent_id for c in comments if c.parent_id}
-    parents = {p.id: p for p in session.scalars(select(Comment).where(Comment.id.in_(parent_ids))
-                                                .options(joinedload(Comment.author)))} if parent_ids else {}
+    statements = _context_statements()
+
+    def rows_for(name: str, wanted: set[int]) -> Any:
+        return session.execute(getattr(statements, name), {"ids": sorted(wanted)}).all() if wanted else []
+
+    consultations = dict(rows_for("consultations", {c.consultation_id for c in comments}))
+    sections = {s.id: s for s in rows_for("sections", {c.section_id for c in comments if c.section_id})}
+    parents = {p.id: QueueParent(p.id, p.body_source, QueueAuthor(p.display_name))
+               for p in rows_for("parents", {c.parent_id for c in comments if c.parent_id})}
     flags: dict[int, dict[str, int]] = defaultdict(dict)
-    if ids:
-        for comment_id, reason, count in session.execute(
-                select(Flag.comment_id, Flag.reason, func.count(Flag.id))
-                .where(Flag.comment_id.in_(ids), Flag.resolved_at.is_(None))
-                .group_by(Flag.comment_id, Flag.reason)):
-            flags[comment_id][reason] = count
+    for comment_id, reason, count in rows_for("flags", set(ids)):
+        flags[comment_id][reason] = count
     histories = author_histories(session, {c.author_id for c in comments})
     page.items = [QueueItem(comment=comment, state=state,
                             consultation_title=consultations.get(comment.consultation_id, ""),
@@ -226,16 +287,32 @@ def review_queue(session: Session, user: Any, filters: QueueFilters, *, now: dat
     return page
 
 
+def queue_stamp(session: Session) -> list:
+    """What a kept queue page shows that renews no content token: sanctions (in the authors'
+    histories), consultation titles and the reasons offered. One small query."""
+    return list(session.execute(_stamp_statement()).one())
+
+
+@lru_cache(maxsize=1)
+def _stamp_statement() -> Any:
+    return select(*(select(column).scalar_subquery() for column in (
+        func.count(Sanction.id), func.max(Sanction.id), func.max(Sanction.lifted_at),
+        func.max(Consultation.updated_at), func.count(ReasonTemplate.id), func.max(ReasonTemplate.updated_at))))
+
+
 def queue_consultations(session: Session, user: Any) -> list[tuple[int, str]]:
     """Consultations for the filter: those in the user's scope with something to decide.
-    Pending comments and flagged ones are looked up apart, each through its own index
-    (one OR across both would read every comment)."""
-    pending = select(Comment.consultation_id).where(Comment.status == CommentStatus.PENDING)
-    flagged = (select(Comment.consultation_id).select_from(CommentModeration)
-               .join(Comment, Comment.id == CommentModeration.comment_id).where(_tab_predicate("flagged")))
-    stmt = (select(Consultation.id, Consultation.title)
-            .where(or_(Consultation.id.in_(_in_scope(pending, user)), Consultation.id.in_(_in_scope(flagged, user))))
-            .order_by(Consultation.title))
+    Each consultation is asked whether it has a pending comment and a flagged one, each
+    through an index (comment (consultation_id, status, path)): collecting the consultations
+    of every pending comment read all of them (50 ms at 10,000 pending on SQLite)."""
+    in_it = Comment.consultation_id == Consultation.id
+    pending = select(Comment.id).where(in_it, Comment.status == CommentStatus.PENDING).exists()
+    flagged = (select(Comment.id).join(CommentModeration, CommentModeration.comment_id == Comment.id)
+               .where(in_it, _tab_predicate("flagged")).exists())
+    stmt = select(Consultation.id, Consultation.title).where(or_(pending, flagged)).order_by(Consultation.title)
+    ids = moderated_consultation_ids(user)
+    if ids is not None:
+        stmt = stmt.where(Consultation.id.in_(sorted(ids) or [-1]))
     return [(cid, title) for cid, title in session.execute(stmt)]
 
 
@@ -398,22 +475,46 @@ class ThreadModeration:
     def is_locked(self, comment: Comment) -> bool:
         return (comment.root_id or comment.id) in self.locked_roots
 
-    def may_flag(self, comment: Comment) -> bool:
+    def may_flag(self, comment: Comment, viewer: Any = None) -> bool:
+        """The viewer may flag ``comment``; ``viewer``: someone else, who has flagged nothing."""
         from app.moderation.policy import can_flag
 
+        if viewer is not None:
+            return can_flag(viewer, comment)
         return comment.id not in self.my_flags and can_flag(self.viewer, comment)
 
 
-def thread_moderation(session: Session, user: Any, consultation: Consultation,
-                      comments: list[Comment]) -> ThreadModeration:
+def flagged_in(user_id: Any, consultation_id: Any) -> Any:
+    """SQL: the user flagged a comment of the consultation (the values may be bound parameters)."""
+    return select(Flag.id).where(Flag.user_id == user_id, select(Comment.consultation_id).where(
+        Comment.id == Flag.comment_id).scalar_subquery() == consultation_id).exists()
+
+
+@lru_cache(maxsize=1)
+def _flags_in_consultation() -> Any:
+    """A reader's flags in a consultation; built once, run on every kept discussion a participant reads."""
+    return select(Flag).where(Flag.user_id == bindparam("u"), select(Comment.consultation_id).where(
+        Comment.id == Flag.comment_id).scalar_subquery() == bindparam("c"))
+
+
+def load_thread_moderation(session: Session, user: Any, consultation: Consultation,
+                           comments: list[Comment], *, flags_only: bool = False,
+                           flagged: bool = True) -> ThreadModeration:
     """Lock, highlight, moderator edits and the viewer's own flags for ``comments``
-    (already filtered to what ``user`` may read): at most three queries."""
+    (already filtered to what ``user`` may read): at most three queries. ``flags_only``:
+    only the viewer's flags in the whole consultation, in one query (a kept discussion
+    knows the rest), none when they flagged nothing there (``flagged``: ``flagged_in``)."""
     from app.accounts.policy import is_signed_in
     from app.moderation.policy import can_moderate_consultation
 
     signed_in = is_signed_in(user)
     viewer = getattr(user, "_get_current_object", lambda: user)()  # not the proxy: asked once per comment
     result = ThreadModeration(viewer=viewer, moderates=signed_in and can_moderate_consultation(user, consultation))
+    if flags_only:
+        if signed_in and flagged:
+            result.my_flags = {flag.comment_id: flag for flag in session.scalars(
+                _flags_in_consultation(), {"u": user.id, "c": consultation.id})}
+        return result
     if not comments:
         return result
     ids = sorted({c.id for c in comments})

@@ -17,6 +17,8 @@ from app.core.audit import record
 from app.core.db import utcnow
 from app.core.errors import Conflict, DomainError, PermissionDenied
 from app.moderation.models import (
+    BLOCKING_SANCTIONS,
+    SANCTION_KINDS,
     CommentModeration,
     Sanction,
     SanctionKind,
@@ -40,7 +42,7 @@ def active_block(session: Session, user_id: int, *, now: datetime | None = None)
     """The suspension or ban that stops ``user_id`` from taking part now, if any."""
     now = now or utcnow()
     return session.scalar(select(Sanction).where(
-        Sanction.user_id == user_id, Sanction.kind.in_(SanctionKind.BLOCKING), Sanction.lifted_at.is_(None),
+        Sanction.user_id == user_id, Sanction.kind.in_(BLOCKING_SANCTIONS), Sanction.lifted_at.is_(None),
         (Sanction.ends_at.is_(None)) | (Sanction.ends_at > now)).order_by(Sanction.id.desc()).limit(1))
 
 
@@ -73,7 +75,7 @@ def sanction_user(session: Session, user: User, *, kind: str, reason_id: int | N
     now = now or utcnow()
     if not can_sanction(actor):
         raise PermissionDenied(_l("Only global moderators and administrators can sanction accounts."))
-    if kind not in SanctionKind.ALL:
+    if kind not in SANCTION_KINDS:
         raise DomainError(_l("Choose a warning, a suspension or a ban."), field="kind")
     if user.id == getattr(actor, "id", None):
         raise DomainError(_l("You cannot sanction your own account."))

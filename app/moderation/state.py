@@ -11,7 +11,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.comments.models import Comment, CommentRevision, CommentStatus
+from app.comments.models import COMMENT_STATUSES, Comment, CommentRevision, CommentStatus
 from app.consultations.diff import html_to_text, word_diff
 from app.consultations.models import Section
 from app.core.cache import consultation_scope
@@ -38,12 +38,12 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     A.RESTORE: ((CommentStatus.HIDDEN,), CommentStatus.PUBLISHED),
     A.SPAM: ((CommentStatus.PENDING, CommentStatus.PUBLISHED, CommentStatus.HIDDEN), CommentStatus.SPAM),
     A.LOCK: ((CommentStatus.PUBLISHED,), None),
-    A.UNLOCK: (tuple(CommentStatus.ALL), None),
+    A.UNLOCK: (COMMENT_STATUSES, None),
     A.EDIT: ((CommentStatus.PENDING, CommentStatus.PUBLISHED, CommentStatus.HIDDEN), None),
     A.REDACT: ((CommentStatus.PENDING, CommentStatus.PUBLISHED, CommentStatus.HIDDEN, CommentStatus.REJECTED),
                None),
     A.HIGHLIGHT: ((CommentStatus.PUBLISHED,), None),
-    A.UNHIGHLIGHT: (tuple(CommentStatus.ALL), None),
+    A.UNHIGHLIGHT: (COMMENT_STATUSES, None),
     A.AUDIENCE: ((CommentStatus.PENDING, CommentStatus.PUBLISHED, CommentStatus.HIDDEN), None),
 }
 # A reason is required for everything except these.
@@ -155,7 +155,7 @@ def _set_body(session: Session, comment: Comment, body: str, *, editor: Any, now
 def _moderator_note(template: ReasonTemplate | None, text: str) -> str:
     # The public note names the template (never the moderator's private words
     # if a template was chosen).
-    what = template.label if template is not None else text
+    what = template.shown_label if template is not None else text
     return "\n\n*" + str(_l("Edited by a moderator: %(reason)s", reason=what.replace("*", ""))) + "*"
 
 def _audit_reason(template: ReasonTemplate | None, text: str) -> str | None:

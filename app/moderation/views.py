@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from app.comments import export
 from app.comments.export_xlsx import xlsx_response
@@ -19,17 +21,18 @@ from app.core.authz import authorize, requires
 from app.core.cache import CONSULTATIONS, consultation_scope, page_cache
 from app.core.db import db, utcnow
 from app.core.handling import get_or_404, handle_form
+from app.core.slots import fill, slot, split
 from app.core.urls import parse_id, url_with_query
-from app.moderation import queries, services
+from app.moderation import queries, queue_cards, services
 from app.moderation.automod import describe
 from app.moderation.forms import (
     ACTION_DONE,
     ACTION_LABELS,
     AUDIENCE_LABELS,
+    COMMENT_STATUS_LABELS,
     FLAG_LABELS,
     SANCTION_LABELS,
     SORT_LABELS,
-    STATUS_LABELS,
     TAB_LABELS,
     BulkDecisionForm,
     DecisionForm,
@@ -38,7 +41,7 @@ from app.moderation.forms import (
     reason_choices,
     to_int,
 )
-from app.moderation.models import FlagReason
+from app.moderation.models import FLAG_REASONS
 from app.moderation.policy import (
     can_edit_reasons,
     can_edit_watch_words,
@@ -48,19 +51,20 @@ from app.moderation.policy import (
     can_use_queue,
     moderated_consultation_ids,
 )
+from app.moderation.reasons import shown as reason_shown
 
 bp = Blueprint("moderation", __name__)
 
 
 @bp.context_processor
 def _labels():
-    return {"ACTION_LABELS": ACTION_LABELS, "ACTION_DONE": ACTION_DONE, "STATUS_LABELS": STATUS_LABELS,
+    return {"ACTION_LABELS": ACTION_LABELS, "ACTION_DONE": ACTION_DONE, "COMMENT_STATUS_LABELS": COMMENT_STATUS_LABELS,
             "FLAG_LABELS": FLAG_LABELS, "SANCTION_LABELS": SANCTION_LABELS, "TAB_LABELS": TAB_LABELS,
             "SORT_LABELS": SORT_LABELS, "AUDIENCE_LABELS": AUDIENCE_LABELS, "describe_hold": describe,
             "can_use_queue": can_use_queue, "can_sanction": can_sanction, "can_edit_reasons": can_edit_reasons,
             "can_edit_watch_words": can_edit_watch_words,
             "can_moderate_consultation": can_moderate_consultation,
-            "can_export_all_comments": can_export_all_comments}
+            "can_export_all_comments": can_export_all_comments, "reason_shown": reason_shown}
 
 
 @bp.record_once
@@ -128,7 +132,7 @@ def _filters(counts: dict[str, int] | None = None) -> queries.QueueFilters:
     return queries.QueueFilters(
         tab=tab if tab in queries.TABS else "pending",
         consultation_id=to_int(args.get("consultation")), section_id=to_int(args.get("section")),
-        reason=reason if reason in (*FlagReason.ALL, "new_account", "links", "duplicate", "watch_word") else "",
+        reason=reason if reason in (*FLAG_REASONS, "new_account", "links", "duplicate", "watch_word") else "",
         older_than_days=to_int(args.get("older_than")), author=(args.get("author") or "").strip()[:100],
         min_flags=to_int(args.get("min_flags")), sort=sort if sort in queries.SORTS else "oldest",
         page=to_int(args.get("page")) or 1)
@@ -138,32 +142,85 @@ def _kept(name: str, produce, *parts):
     """Queue figures, kept until comments or their moderation change (app/core/cache.py),
     per moderator scope: they are counts over thousands of items."""
     scope = moderated_consultation_ids(current_user)
-    tokens = [consultation_scope(cid) for cid in scope] if scope is not None else [CONSULTATIONS]
     return page_cache().remember(("moderation", name, sorted(scope) if scope is not None else "all", *parts),
-                                 produce, scopes=tokens)
+                                 produce, scopes=_scope_tokens(scope))
+
+
+def _scope_tokens(scope: set[int] | None) -> list[str]:
+    return [consultation_scope(cid) for cid in scope] if scope is not None else [CONSULTATIONS]
 
 
 def queue_counts() -> dict[str, int]:
-    """Items per tab in the moderator's scope (kept: the navigation shows them on every page)."""
-    return _kept("tabs", lambda: queries.tab_counts(db.session, current_user))
+    """Items per tab in the moderator's scope (kept: the navigation shows them on every page;
+    the queue asks twice, the navigation and the tabs)."""
+    if "queue_counts" not in g:
+        g.queue_counts = _kept("tabs", lambda: queries.tab_counts(db.session, current_user))
+    return g.queue_counts
 
 
 def _render_queue(status: int = 200, bulk_form: BulkDecisionForm | None = None):
-    session = db.session
     counts = queue_counts()
     filters = _filters(counts)
+    if bulk_form is None and request.method == "GET" and not filters.older_than_days:
+        body = _kept_body(counts, filters)
+    else:  # a refused decision, or "older than" (it moves with the clock): rendered afresh
+        body = Markup(_body(counts, filters, bulk_form)["html"])  # noqa: S704 - our template's output
+    return render_template("moderation/queue.html", body=body), status
+
+
+def _kept_body(counts: dict[str, int], filters: queries.QueueFilters) -> Markup:
+    """The queue's content kept for every moderator with the same roles at the same address until
+    what it shows changes: the content tokens, and ``queue_stamp`` for what renews none
+    (sanctions, consultation titles, reasons); the CSRF token and "3 days ago" filled in."""
+    roles = sorted(f"{r.role}:{r.scope_type}:{r.scope_key}" for r in current_user.grants)  # what it offers them
+    parts = ("queue", roles, queries.queue_stamp(db.session), request.path, sorted(request.args.items(multi=True)))
+
+    def produce() -> dict:
+        value = _body(counts, filters, None, keeping=True)
+        return {**value, "html": split(value["html"])}
+
+    # Every consultation's token, whatever the scope: an author's history counts decisions anywhere.
+    kept = page_cache().for_readers(parts, produce, scopes=[CONSULTATIONS])
+    token, moments = generate_csrf(), kept["ago"]
+    return Markup(fill(kept["html"], lambda kind, n: token if kind == "c" else queue_cards.ago(moments[int(n)])))  # noqa: S704
+
+
+def _body(counts: dict[str, int], filters: queries.QueueFilters, bulk_form: BulkDecisionForm | None, *,
+          keeping: bool = False) -> dict:
+    session = db.session
     count = None
-    if not filters.older_than_days:  # "older than" moves with the clock: counted afresh
+    if not (filters.consultation_id or filters.section_id or filters.reason or filters.author or filters.min_flags
+            or filters.older_than_days):
+        def count(_statement):  # the whole tab: its count is in the tabs already
+            return counts[filters.tab]
+    elif not filters.older_than_days:  # "older than" moves with the clock: counted afresh
         def count(statement):
             return _kept("total", lambda: session.scalar(statement), dataclasses.replace(filters, page=1))
     page = queries.review_queue(session, current_user, filters, count=count)
-    return render_template(
-        "moderation/queue.html", page=page, filters=filters,
+    select_all = request.args.get("select") == "all"
+    chosen = set(request.form.getlist("items")) if request.method == "POST" else set()
+    bulk_form = bulk_form or _with_reasons(BulkDecisionForm())
+    html = render_template(
+        "moderation/_queue_body.html", page=page, filters=filters,
+        cards=queue_cards.cards(page.items, checked=lambda value: select_all or value in chosen, keeping=keeping),
         counts=counts,
         consultations=_kept("consultations", lambda: queries.queue_consultations(session, current_user)),
-        bulk_form=bulk_form or _with_reasons(BulkDecisionForm()),
-        select_all=request.args.get("select") == "all",
-        can_bulk_spam=True), status
+        bulk_form=bulk_form, bulk_fields=_bulk_fields(bulk_form) if page.items else "",
+        select_all=select_all, csrf=slot("c") if keeping else generate_csrf(),
+        can_bulk_spam=True)
+    return {"html": str(html), "ago": queue_cards.ago_slots(page.items)}
+
+
+def _bulk_fields(form: BulkDecisionForm) -> Markup:
+    """The decision on the selected items, rendered; kept per language and reasons offered
+    while it shows nothing submitted (WTForms' rendering costs more than the rest of the page)."""
+    def render() -> dict:
+        return {"html": str(render_template("moderation/_queue_bulk.html", form=form))}
+
+    if form.is_submitted():
+        return Markup(render()["html"])  # noqa: S704 - our template's output
+    kept = page_cache().for_readers(("queue_bulk_form", form.reason_id.choices), render, scopes=())
+    return Markup(kept["html"])  # noqa: S704 - our template's output
 
 
 @bp.get("/manage/moderation/")

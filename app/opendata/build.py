@@ -3,11 +3,12 @@
 What a visitor may read and nothing else, decided by the same predicates as
 the pages and the API (an anonymous reader): public consultations with their
 published versions and sections, published public comments in threads a
-visitor sees, and published summaries a visitor may read. JSON Lines (one
-object per line, the API's field names) plus the comments as CSV, a README
-and the licence (``OPEN_DATA_LICENCE``, CC BY 4.0 unless configured). The
-file is written beside a ``.sha256`` and replaced atomically, so a download
-in progress never sees half a file.
+visitor sees, published summaries a visitor may read, and the dispositions of
+their comment-resolution tables as their page shows them to a visitor. JSON
+Lines (one object per line, the API's field names) plus the comments as CSV,
+a README and the licence (``OPEN_DATA_LICENCE``, CC BY 4.0 unless
+configured). The file is written beside a ``.sha256`` and replaced
+atomically, so a download in progress never sees half a file.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ from app.consultations import queries as consultation_queries
 from app.consultations.models import Consultation, DraftVersion
 from app.core.db import utcnow
 from app.summaries.policy import shown_revision
-from app.summaries.queries import load_summary
+from app.summaries.queries import load_summary, resolution_table
 
 FILENAME = "agora1540-open-data.zip"
 LICENCE_URLS = {"CC BY 4.0": "https://creativecommons.org/licenses/by/4.0/",
@@ -72,7 +73,7 @@ def _jsonl(items: Iterator[dict[str, Any]]) -> str:
 def collect(session: Session) -> dict[str, list[dict[str, Any]]]:
     visitor = Anonymous()
     data: dict[str, list[dict[str, Any]]] = {"consultations": [], "versions": [], "sections": [],
-                                             "comments": [], "summaries": []}
+                                             "comments": [], "summaries": [], "dispositions": []}
     consultations = session.scalars(select(Consultation).where(consultation_queries.visible_condition(visitor))
                                     .order_by(Consultation.id)).all()
     for consultation in consultations:
@@ -99,10 +100,17 @@ def collect(session: Session) -> dict[str, list[dict[str, Any]]]:
         summary = load_summary(session, consultation.id)
         revision = shown_revision(visitor, summary, consultation) if summary is not None else None
         if revision is not None:
-            citations = {point.id: [c.comment_id for c in point.citations] for point in revision.points}
             shown = {c["id"] for c in data["comments"]}
-            citations = {k: [i for i in v if i in shown] for k, v in citations.items()}
-            data["summaries"].append(serializers.summary(summary, revision, citations))
+            citations = {point.id: [c.comment_id for c in point.citations if c.comment_id in shown]
+                         for point in revision.points}
+            dispositions = [serializers.disposition(row, consultation.id)
+                            for group in resolution_table(session, summary, consultation, visitor)
+                            for row in group.rows]
+            for row in dispositions:
+                row["comment_ids"] = [i for i in row["comment_ids"] if i in shown]
+            dispositions.sort(key=lambda row: (row["round"], row["id"]))
+            data["summaries"].append(serializers.summary(summary, revision, citations, dispositions))
+            data["dispositions"] += dispositions
     return data
 
 
@@ -119,11 +127,13 @@ def build_archive(session: Session, *, generated_at: datetime | None = None) -> 
     data = collect(session)
     readme = {"title": "Agora 1540 open data", "generated_at": serializers.iso(generated_at),
               "licence": name, "licence_url": LICENCE_URLS.get(name),
-              "attribution": f"Agora 1540, {current_app.config.get('BASE_URL', '')}",
+              "attribution": f"Agora 1540, {current_app.config['BASE_URL']}",
               "files": {f"{key}.jsonl": len(items) for key, items in data.items()} | {"comments.csv": len(
                   data["comments"])},
               "content": "Public consultations, their published versions and sections, published public "
-                         "comments and published summaries; nothing restricted, nothing unpublished."}
+                         "comments, published summaries and the drafting governments' dispositions on the "
+                         "points raised (the comment-resolution tables); nothing restricted, nothing "
+                         "unpublished."}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("README.json", json.dumps(readme, indent=2, ensure_ascii=False))
@@ -134,17 +144,43 @@ def build_archive(session: Session, *, generated_at: datetime | None = None) -> 
     return buffer.getvalue()
 
 
-def publish(session: Session, target: Path | None = None) -> Published:
+def publish(session: Session, target: Path | None = None, *, now: datetime | None = None) -> Published:
+    """Build and write the files; their modification time is the build's clock (README's generated_at)."""
+    now = now or utcnow()
     target_dir = target or directory()
     target_dir.mkdir(parents=True, exist_ok=True)
-    body = build_archive(session)
+    body = build_archive(session, generated_at=now)
     digest = hashlib.sha256(body).hexdigest()
     for name, content in ((FILENAME, body), (FILENAME + ".sha256", f"{digest}  {FILENAME}\n".encode())):
         handle, temporary = tempfile.mkstemp(dir=target_dir, prefix=".opendata-")
         with os.fdopen(handle, "wb") as out:
             out.write(content)
+        os.utime(temporary, (now.timestamp(), now.timestamp()))
         os.replace(temporary, target_dir / name)
     return current(target_dir)
+
+
+def is_due(now: datetime, interval: timedelta, target: Path | None = None) -> bool:
+    """Whether the worker should build: never when ``interval`` is 0; else when there is no
+    file yet or the one there was built ``interval`` or longer before ``now``."""
+    if interval <= timedelta(0):
+        return False
+    published = current(target)
+    return published is None or published.generated_at is None or now - published.generated_at >= interval
+
+
+def rebuild_when_due(session: Session, now: datetime, *, interval: timedelta | None = None,
+                     target: Path | None = None) -> bool:
+    """The worker's round (app/opendata/cli.py): rebuild when due (``OPEN_DATA_INTERVAL``).
+    Several workers may rebuild at the same moment: each replaces the file atomically."""
+    interval = current_app.config["OPEN_DATA_INTERVAL"] if interval is None else interval
+    if not is_due(now, interval, target):
+        return False
+    # Serialisers build absolute links: a request context on BASE_URL, as in e-mails.
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        publish(session, target, now=now)
+    session.rollback()  # read only
+    return True
 
 
 def current(target: Path | None = None) -> Published | None:

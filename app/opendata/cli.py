@@ -1,10 +1,13 @@
-"""``flask opendata build``: regenerate the public bulk download (run it from cron or a timer)."""
+"""``flask opendata build``: regenerate the public bulk download. ``flask worker`` rebuilds it
+too, when it is older than ``OPEN_DATA_INTERVAL`` (a day unless configured)."""
 
 from __future__ import annotations
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+
+from app.core.jobs import add_runner
 
 opendata_group = AppGroup("opendata", help="The public bulk download (/open-data).")
 
@@ -22,5 +25,12 @@ def build_command() -> None:
     click.echo(f"{published.path} ({published.size} bytes, {published.licence})\nsha256 {published.sha256}")
 
 
+def _rebuild_when_due(session, now) -> int:
+    from app.opendata.build import rebuild_when_due
+
+    return int(rebuild_when_due(session, now))
+
+
 def register(app: Flask) -> None:
+    add_runner(app, "open_data", _rebuild_when_due)
     app.cli.add_command(opendata_group)

@@ -9,10 +9,10 @@ from flask.cli import with_appcontext
 from app.core.jobs import add_runner
 
 
-def _build(session) -> int:
+def _build(session, now=None) -> int:
     from app.privacy.jobs import build_due_exports
 
-    return build_due_exports(session)
+    return build_due_exports(session, now=now)
 
 
 @click.command("build-exports")

@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts import throttle, tokens
-from app.accounts.models import Membership, Role, RoleGrant, Scope, User
+from app.accounts.models import FORMER_PARTICIPANT, Membership, Role, RoleGrant, Scope, User
 from app.accounts.passwords import verify_password
 from app.accounts.personal_models import DataExport, PersonalToken
 from app.comments.models import (
@@ -42,8 +42,6 @@ from app.privacy.export import build_archive
 
 EXPORT_PURPOSE = "privacy.data-export"
 EXPORT_VALID_FOR = timedelta(hours=24)
-# Stored in place of the name; templates show it like any other name.
-FORMER_PARTICIPANT = "Former participant"
 ERASED_DOMAIN = "erased.invalid"  # RFC 2606: never routable
 REMOVABLE = (CommentStatus.PENDING, CommentStatus.PUBLISHED, CommentStatus.HIDDEN)
 
@@ -173,6 +171,7 @@ def erase_account(session: Session, user: User, *, actor: Any, remove_comments: 
         session.execute(stmt.execution_options(synchronize_session=False))
     throttle.clear_account(session, email=old_email)
 
+    # Stored in place of the name; readers get it in their own language (User.display_name).
     user.display_name = FORMER_PARTICIPANT
     user.email = f"erased-{uid}-{secrets.token_hex(6)}@{ERASED_DOMAIN}"
     user.password_hash = "!erased"  # noqa: S105 - no password hash has this form: nobody can sign in

@@ -240,13 +240,13 @@ def _seed_digest(session: Session, user: User) -> None:
 
     from app.core.db import utcnow
     from app.digests.composition import period_for
-    from app.digests.models import Digest
+    from app.digests.models import Digest, Frequency
     from app.digests.services import compose_for, create_digest, subscription_for
 
     if session.scalar(select(Digest.id).where(Digest.user_id == user.id)) is not None:
         return
     now = utcnow()
-    key = period_for("weekly", now + timedelta(days=7))[0]  # this week's key: send-due will not repeat it
+    key = period_for(Frequency.WEEKLY, now + timedelta(days=7))[0]  # this week's key: send-due will not repeat it
     subscription = subscription_for(session, user)
     content = compose_for(session, user, subscription, now - timedelta(days=7), now + timedelta(seconds=1))
     if not content.is_empty:

@@ -20,13 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Organisation
-from app.comments.models import Comment, CommentStatus
+from app.comments.models import Audience, Comment, CommentKind, CommentStatus, Stance
 from app.comments.services import CommentInput, existing_comment, post_comment, toggle_support
 from app.consultations.demo import FLAGSHIP, revise_flagship
 from app.consultations.models import Consultation
 from app.core.db import utcnow
 from app.moderation import services as moderation
-from app.moderation.models import DecisionAction
+from app.moderation.models import DecisionAction, FlagReason
 
 CSTL = "Centre for Strategic Trade Law"
 INPS = "Institute for Non-Proliferation Studies, University of Ostrana"
@@ -47,21 +47,21 @@ ON_VERSION_1 = (
 # On version 2, one or more per article: (number, author, article, body, organisation, stance)
 ON_VERSION_2 = (
     (201, "participant", "article-1", "The definitions are much clearer now. Please add *technical assistance* "
-     "to the list of controlled services.", CSTL, "supports"),
+     "to the list of controlled services.", CSTL, Stance.SUPPORTS),
     (202, "participant2", "article-2", "A thirty-day deadline for publishing the consolidated list is realistic "
-     "for exporters.", EXPORTERS, "supports"),
+     "for exporters.", EXPORTERS, Stance.SUPPORTS),
     (203, "participant", "article-3", "The Inter-agency Review Board should include the intelligence services "
-     "and meet at least monthly.", CSTL, "neutral"),
+     "and meet at least monthly.", CSTL, Stance.NEUTRAL),
     (204, "participant2", "article-4", "Thank you for the new exemption for basic scientific research in Article "
-     "4(2). It answers the concern raised on version 1.", INPS, "supports"),
+     "4(2). It answers the concern raised on version 1.", INPS, Stance.SUPPORTS),
     (205, "participant", "article-5", "Article 5 still does not say whether free economic zones are inside the "
-     "customs territory.", CSTL, "opposes"),
+     "customs territory.", CSTL, Stance.OPPOSES),
     (206, "participant2", "article-6", "Registration of brokers is welcome; the register should be public.",
-     EXPORTERS, "supports"),
+     EXPORTERS, Stance.SUPPORTS),
     (207, "participant", "article-7", "Post-shipment verification should also be possible without the "
-     "destination country's agreement when the end user consents.", CSTL, "neutral"),
+     "destination country's agreement when the end user consents.", CSTL, Stance.NEUTRAL),
     (208, "participant2", "article-8", "Ten years of imprisonment is in line with neighbouring States; fines "
-     "should scale with the value of the goods.", EXPORTERS, "neutral"),
+     "should scale with the value of the goods.", EXPORTERS, Stance.NEUTRAL),
 )
 
 THREAD = (  # five deep on Article 3: each replies to the one before
@@ -129,7 +129,7 @@ def seed_flagship_discussion(session: Session, users: dict[str, Any]) -> None:
 
     for n, (number, who, anchor, body, organisation) in enumerate(ON_VERSION_1):
         poster.post(number, who, body, anchor=anchor, organisation_id=poster.organisation(organisation),
-                    stance="opposes" if anchor == "article-4" else None, when=now - timedelta(days=9, hours=-n))
+                    stance=Stance.OPPOSES if anchor == "article-4" else None, when=now - timedelta(days=9, hours=-n))
     revise_flagship(session, consultation, users["author"], now=now - timedelta(days=6))
     session.refresh(consultation)
 
@@ -144,13 +144,13 @@ def seed_flagship_discussion(session: Session, users: dict[str, Any]) -> None:
                              when=now - timedelta(days=4, hours=-2 * n))
     for number, who, anchor, organisation, old, new, why in AMENDMENTS:
         section = poster.section(anchor)
-        poster.post(number, who, why, anchor=anchor, kind="amendment", stance="opposes",
+        poster.post(number, who, why, anchor=anchor, kind=CommentKind.AMENDMENT, stance=Stance.OPPOSES,
                     organisation_id=poster.organisation(organisation),
                     proposed_wording=section.body_source.replace(old, new), when=now - timedelta(days=3))
     # Restricted: for moderators, the drafting government and focal points only.
     poster.post(501, "poc_valdoria", "For the drafting team: the Customs Service has not yet been consulted on "
                 "Article 5(2); its view on free economic zones differs from the Ministry's.", anchor="article-5",
-                audience="restricted", when=now - timedelta(days=2))
+                audience=Audience.RESTRICTED, when=now - timedelta(days=2))
 
     # Supports from other participants.
     for number, supporters in ((204, ("participant", "focal_osce")), (205, ("participant2", "poc_valdoria")),
@@ -165,7 +165,7 @@ def seed_flagship_discussion(session: Session, users: dict[str, Any]) -> None:
     poster.post(602, "participant2", "Useful sources: https://a.example/1 https://b.example/2 "
                 "https://c.example/3 https://d.example/4 https://e.example/5", anchor="article-7", publish=False,
                 when=now - timedelta(hours=8))
-    moderation.flag_comment(session, posted[207], reason="other", actor=users["focal_osce"], threshold=99,
+    moderation.flag_comment(session, posted[207], reason=FlagReason.OTHER, actor=users["focal_osce"], threshold=99,
                             text="Post-shipment checks without the destination State's agreement raise "
                                  "sovereignty questions; please check the wording. (demo flag)")
     session.flush()

@@ -12,6 +12,7 @@ exactly what was sent.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, Select, String, Text, UniqueConstraint, select
@@ -27,24 +28,30 @@ if TYPE_CHECKING:
     from app.consultations.models import Consultation, Section
 
 
-class SummaryStatus:
+class SummaryStatus(StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
-    ALL = (DRAFT, PUBLISHED)
 
 
-class Decision:
+SUMMARY_STATUSES = tuple(SummaryStatus)
+
+
+class Decision(StrEnum):
     ACCEPTED = "accepted"
     PARTLY_ACCEPTED = "partly_accepted"
     NOT_ACCEPTED = "not_accepted"
     NOTED = "noted"
-    ALL = (ACCEPTED, PARTLY_ACCEPTED, NOT_ACCEPTED, NOTED)
 
 
-class TargetType:
+DECISIONS = tuple(Decision)
+
+
+class TargetType(StrEnum):
     REGION = "region"
     COUNTRY = "country"
-    ALL = (REGION, COUNTRY)
+
+
+TARGET_TYPES = tuple(TargetType)
 
 
 class Summary(Base):

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
-from app.comments.models import Comment
-from app.comments.notifications import ANSWER, add_notification, excerpt, queue_participant_email
+from app.comments.models import Comment, NotificationKind
+from app.comments.notifications import add_notification, excerpt, queue_participant_email
 from app.consultations.models import Consultation, Section
 from app.core.urls import external_url
 from app.summaries.models import Decision, Disposition, Summary, SummaryRevision
@@ -78,12 +78,13 @@ def notify_disposition(session: Session, consultation: Consultation, summary: Su
     for author, comments in _by_author(session, disposition.comment_ids, actor):
         if not can_view_summary(author, summary, consultation):
             continue
-        if add_notification(session, user_id=author.id, kind=ANSWER, dedupe_key=key,
+        if add_notification(session, user_id=author.id, kind=NotificationKind.ANSWER, dedupe_key=key,
                             consultation_id=consultation.id, comment_id=comments[0].id) is None:
             continue
         told += 1
         queue_participant_email(
-            session, author, kind=ANSWER, template="summaries/answered", dedupe_key=f"{key}:{author.id}",
+            session, author, kind=NotificationKind.ANSWER, template="summaries/answered",
+            dedupe_key=f"{key}:{author.id}",
             consultation=consultation, comments=_receipts(comments), point=disposition.point_raised,
             decision=str(DECISION_WORDS.get(disposition.decision, disposition.decision)),
             reason=disposition.reason, wording=wording, points=[],
@@ -105,13 +106,14 @@ def notify_citations(session: Session, consultation: Consultation, revision: Sum
     for author, comments in _by_author(session, list(cited), actor):
         if not can_view_summary_revision(author, revision, consultation):
             continue
-        if add_notification(session, user_id=author.id, kind=ANSWER, dedupe_key=key,
+        if add_notification(session, user_id=author.id, kind=NotificationKind.ANSWER, dedupe_key=key,
                             consultation_id=consultation.id, comment_id=comments[0].id) is None:
             continue
         told += 1
         points = list(dict.fromkeys(p for c in comments for p in cited[c.id]))
         queue_participant_email(
-            session, author, kind=ANSWER, template="summaries/answered", dedupe_key=f"{key}:{author.id}",
+            session, author, kind=NotificationKind.ANSWER, template="summaries/answered",
+            dedupe_key=f"{key}:{author.id}",
             consultation=consultation, comments=_receipts(comments), point=None, decision=None, reason="",
             wording=None, points=[p.text_source for p in points],
             url=external_url("summaries.show_summary", consultation_id=consultation.id),

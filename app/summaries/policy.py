@@ -24,6 +24,11 @@ def can_forward_summary(user: Any, consultation: Any) -> bool:
     return can_write_summary(user, consultation)
 
 
+def can_translate_summary(user: Any, consultation: Any) -> bool:
+    """Translations of the summary's text and points: whoever may write the summary."""
+    return can_write_summary(user, consultation)
+
+
 def can_manage_summaries(user: Any) -> bool:
     """Reach the summary area at all (the object check follows)."""
     return is_admin(user) or has_role(user, Role.MODERATOR)

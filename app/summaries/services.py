@@ -1,9 +1,7 @@
-"""Summary services: write and publish a summary, cite comments, forward it to
-focal points, acknowledge and answer a forwarded summary, and the
-comment-resolution table. Every function flushes, never commits.
-
-Over 400 lines: a summary revision, its forwardings and the resolution table share
-the revision's life (draft, published, forwarded); the next split is forwarding."""
+"""Summary services: write and publish a summary, cite comments, and the
+comment-resolution table; this module also names the forwarding services
+(forwarding.py) and what they share (state.py) for callers. Every function
+flushes, never commits."""
 
 from __future__ import annotations
 
@@ -15,71 +13,44 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role, RoleGrant, User
 from app.comments.models import Audience, Comment, CommentStatus
 from app.consultations.models import Consultation, DraftVersion, Section, Status
 from app.core.audit import record
 from app.core.db import utcnow
 from app.core.errors import Conflict, DomainError
-from app.core.mail import queue_email
-from app.core.sanitize import SANITIZER_VERSION, render_comment_markdown, render_markdown
-from app.core.urls import external_url
-from app.geography.models import Country, Region
+from app.core.sanitize import SANITIZER_VERSION, render_markdown
+from app.summaries.forwarding import (  # noqa: F401
+    RESPONSE_MAX,
+    NoFocalPoint,
+    acknowledge_forwarding,
+    changes_since_last,
+    focal_points_for,
+    forward_summary,
+    respond_to_forwarding,
+)
 from app.summaries.models import (
+    DECISIONS,
     Decision,
     Disposition,
     DispositionComment,
-    Forwarding,
-    ForwardingRecipient,
-    ForwardingResponse,
     Summary,
     SummaryCitation,
     SummaryPoint,
     SummaryRevision,
     SummaryStatus,
-    TargetType,
 )
-from app.summaries.policy import can_view_summary_revision
+from app.summaries.state import (  # noqa: F401
+    POINT_MAX,
+    TEXT_MAX,
+    ConsultationNotPublished,
+    SummaryNotPublished,
+    check_summarisable,
+    clean_text,
+    get_summary,
+)
 from app.summaries.statistics import compute_statistics
 
-TEXT_MAX = 20_000
-POINT_MAX = 5_000
-RESPONSE_MAX = 5_000
-
-
-class SummaryNotPublished(Conflict):
-    pass
-
-
-class NoFocalPoint(DomainError):  # noqa: N818 - named like core.errors.NotFound
-    pass
-
-
-def _text(value: str, *, field_name: str, max_length: int, required: bool, message) -> str:
-    value = (value or "").replace("\x00", "").strip()
-    if required and not value:
-        raise DomainError(message, field=field_name)
-    if len(value) > max_length:
-        raise DomainError(_l("Shorten the text to %(max)d characters or fewer.", max=max_length), field=field_name)
-    return value
-
-
 # --- writing -----------------------------------------------------------------------------
-
-class ConsultationNotPublished(Conflict):
-    pass
-
-
-def _check_summarisable(consultation: Consultation) -> None:
-    """A consultation that was never published has nothing to summarise or forward."""
-    if consultation.status == Status.DRAFT or not consultation.published_versions:
-        raise ConsultationNotPublished(_l("This consultation is not published; it cannot be summarised or "
-                                          "forwarded."))
-
-
-def get_summary(session: Session, consultation_id: int) -> Summary | None:
-    return session.scalar(select(Summary).where(Summary.consultation_id == consultation_id))
-
 
 def _working_revision(session: Session, consultation: Consultation, *, actor: Any) -> tuple[Summary, SummaryRevision]:
     """The summary's draft revision, created (as a copy of the published one) when needed."""
@@ -122,8 +93,8 @@ def save_summary_text(session: Session, consultation: Consultation, *, overall: 
 
     The flag belongs to the draft revision only: revisions already published keep
     the audience they were published for."""
-    _check_summarisable(consultation)
-    overall = _text(overall, field_name="overall", max_length=TEXT_MAX, required=False, message="")
+    check_summarisable(consultation)
+    overall = clean_text(overall, field_name="overall", max_length=TEXT_MAX, required=False, message="")
     summary, revision = _working_revision(session, consultation, actor=actor)
     if revision.restricted and not restricted and _cites_restricted(session, revision):
         raise DomainError(_l("This summary cites restricted comments, so it must stay restricted. Remove those "
@@ -174,7 +145,7 @@ def _citable(session: Session, consultation: Consultation, revision: SummaryRevi
 
 def _fill_point(session: Session, consultation: Consultation, revision: SummaryRevision, point: SummaryPoint,
                 data: PointInput) -> None:
-    text = _text(data.text, field_name="text", max_length=POINT_MAX, required=True,
+    text = clean_text(data.text, field_name="text", max_length=POINT_MAX, required=True,
                  message=_l("Write the point."))
     section = _section_of(session, consultation, data.section_id)
     comments = _citable(session, consultation, revision, data.comment_ids, field_name="comment_ids")
@@ -184,7 +155,7 @@ def _fill_point(session: Session, consultation: Consultation, revision: SummaryR
 
 
 def add_point(session: Session, consultation: Consultation, data: PointInput, *, actor: Any) -> SummaryPoint:
-    _check_summarisable(consultation)
+    check_summarisable(consultation)
     _summary, revision = _working_revision(session, consultation, actor=actor)
     point = SummaryPoint(position=max((p.position for p in revision.points), default=0) + 1)
     _fill_point(session, consultation, revision, point, data)
@@ -218,7 +189,7 @@ def publish_summary(session: Session, consultation: Consultation, *, change_note
                     now: datetime | None = None) -> SummaryRevision:
     """Freeze the draft revision with its computed figures; the summary becomes public (unless restricted)."""
     now = now or utcnow()
-    _check_summarisable(consultation)
+    check_summarisable(consultation)
     summary = get_summary(session, consultation.id)
     revision = summary.working_revision if summary else None
     if revision is None:
@@ -229,7 +200,7 @@ def publish_summary(session: Session, consultation: Consultation, *, change_note
     if not revision.overall_source and not revision.points:
         raise DomainError(_l("Write the overall summary or at least one point before publishing."),
                           field="change_note")
-    change_note = _text(change_note, field_name="change_note", max_length=2000, required=revision.number > 1,
+    change_note = clean_text(change_note, field_name="change_note", max_length=2000, required=revision.number > 1,
                         message=_l("Explain what changed since the last published summary."))
     # A public revision's figures count only what the public may read.
     revision.statistics = compute_statistics(session, consultation.id, include_restricted=revision.restricted)
@@ -251,162 +222,6 @@ def publish_summary(session: Session, consultation: Consultation, *, change_note
     return revision
 
 
-# --- forwarding ----------------------------------------------------------------------------
-
-def focal_points_for(session: Session, target_type: str, target_key: str) -> list[User]:
-    return list(session.scalars(
-        select(User).join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(RoleGrant.role == Role.FOCAL_POINT, RoleGrant.scope_type == target_type,
-               RoleGrant.scope_key == target_key, User.status == User.ACTIVE)
-        .order_by(User.id)))
-
-
-def _check_target(session: Session, target_type: str, key: str) -> str:
-    key = (key or "").strip().upper()
-    if target_type == TargetType.REGION and session.get(Region, key) is not None:
-        return key
-    if target_type == TargetType.COUNTRY and len(key) == 2 and session.get(Country, key) is not None:
-        return key
-    raise DomainError(_l("Choose regional organisations and countries from the lists."), field="regions")
-
-
-def changes_since_last(session: Session, summary: Summary, revision: SummaryRevision, target_type: str,
-                       target_key: str, *, before: datetime | None = None) -> list[SummaryRevision] | None:
-    """Revisions published since the one last forwarded to this target (None: first forwarding)."""
-    stmt = (select(SummaryRevision.number).join(Forwarding, Forwarding.revision_id == SummaryRevision.id)
-            .where(SummaryRevision.summary_id == summary.id, Forwarding.target_type == target_type,
-                   Forwarding.target_key == target_key, SummaryRevision.number < revision.number))
-    if before is not None:
-        stmt = stmt.where(Forwarding.created_at < before)
-    last = session.scalar(stmt.order_by(SummaryRevision.number.desc()).limit(1))
-    if last is None:
-        return None
-    return [r for r in summary.revisions if r.is_published and last < r.number <= revision.number]
-
-
-def forward_summary(session: Session, consultation: Consultation, *, regions: list[str], countries: list[str],
-                    note: str = "", actor: Any, now: datetime | None = None) -> list[Forwarding]:
-    """Send the published summary to the focal points of each region and country.
-
-    Nothing is sent when any target has no focal point: the moderator is told
-    which, and decides. A restricted summary goes only to the consultation's
-    own country and regions, whose focal points may read restricted comments.
-    """
-    now = now or utcnow()
-    _check_summarisable(consultation)
-    summary = get_summary(session, consultation.id)
-    revision = summary.current_revision if summary else None
-    if revision is None:
-        raise SummaryNotPublished(_l("Publish the summary before forwarding it."))
-    note = _text(note, field_name="note", max_length=2000, required=False, message="")
-    targets = [(TargetType.REGION, _check_target(session, TargetType.REGION, k)) for k in regions]
-    targets += [(TargetType.COUNTRY, _check_target(session, TargetType.COUNTRY, k)) for k in countries]
-    targets = list(dict.fromkeys(targets))
-    if not targets:
-        raise DomainError(_l("Choose at least one regional organisation or country."), field="regions")
-    if revision.restricted:
-        outside = [key for kind, key in targets
-                   if not ((kind == TargetType.COUNTRY and key == consultation.country_code)
-                           or (kind == TargetType.REGION and key in consultation.region_codes))]
-        if outside:
-            raise DomainError(_l("This summary is restricted: it can be forwarded only to the consultation's own "
-                                 "country and regional organisations. Not allowed: %(targets)s.",
-                                 targets=", ".join(outside)), field="regions")
-    recipients = {target: focal_points_for(session, *target) for target in targets}
-    empty = [key for (_kind, key), users in recipients.items() if not users]
-    if empty:
-        raise NoFocalPoint(_l("No focal point is registered for %(targets)s, so nothing was sent. Remove them from "
-                              "the list, or ask an administrator to grant the focal point role first.",
-                              targets=", ".join(empty)), field="regions")
-    # Whoever receives the summary must be able to read it (and its consultation) afterwards.
-    blind = [key for (_kind, key), users in recipients.items()
-             if any(not can_view_summary_revision(u, revision, consultation) for u in users)]
-    if blind:
-        raise DomainError(_l("The focal points of %(targets)s may not read this consultation or its summary, so "
-                             "nothing was sent. Invite them to the consultation first, or remove them from the "
-                             "list.", targets=", ".join(blind)), field="regions")
-    already = [key for kind, key in targets if session.scalar(select(Forwarding.id).where(
-        Forwarding.revision_id == revision.id, Forwarding.target_type == kind, Forwarding.target_key == key))]
-    if already:
-        raise Conflict(_l("Revision %(number)d was already forwarded to %(targets)s.", number=revision.number,
-                          targets=", ".join(already)), field="regions")
-    forwardings = []
-    for (kind, key), users in recipients.items():
-        changes = changes_since_last(session, summary, revision, kind, key)
-        forwarding = Forwarding(revision_id=revision.id, target_type=kind, target_key=key, note=note,
-                                forwarded_by_id=getattr(actor, "id", None), created_at=now,
-                                recipients=[ForwardingRecipient(user_id=u.id) for u in users])
-        session.add(forwarding)
-        session.flush()
-        record(session, actor=actor, action="summary.forwarded", target=forwarding,
-               after={"summary": summary.id, "revision": revision.number, "target": f"{kind}:{key}",
-                      "recipients": [u.id for u in users]})
-        for user in users:
-            queue_email(
-                session, to=user.email, template="summaries/forwarded",
-                dedupe_key=f"summary-forwarded:{forwarding.id}:{user.id}", locale=user.preferred_language,
-                user=user, consultation=consultation, revision=revision, forwarding=forwarding,
-                changes=None if changes is None else [
-                    r for r in changes if can_view_summary_revision(user, r, consultation)],
-                statistics=revision.statistics or {},
-                url=external_url("summaries.show_forwarding", forwarding_id=forwarding.id))
-        forwardings.append(forwarding)
-    # An open consultation summarised on demand keeps its clock; a closed one moves on.
-    if consultation.effective_status(now) in (Status.CLOSED, Status.SUMMARISED):
-        before = consultation.status
-        consultation.status = Status.FORWARDED
-        record(session, actor=actor, action="consultation.forwarded", target=consultation,
-               before={"status": before}, after={"status": Status.FORWARDED})
-    session.flush()
-    return forwardings
-
-
-def _recipient(session: Session, forwarding: Forwarding, actor: Any) -> ForwardingRecipient:
-    row = session.get(ForwardingRecipient, (forwarding.id, actor.id))
-    if row is None:  # a focal point of the target granted after the forwarding
-        row = ForwardingRecipient(forwarding_id=forwarding.id, user_id=actor.id)
-        forwarding.recipients.append(row)
-        session.flush()
-    return row
-
-
-def acknowledge_forwarding(session: Session, forwarding: Forwarding, *, actor: Any,
-                           now: datetime | None = None) -> bool:
-    """Acknowledge receipt; False when it was acknowledged already."""
-    row = _recipient(session, forwarding, actor)
-    if row.acknowledged_at is not None:
-        return False
-    row.acknowledged_at = now or utcnow()
-    session.flush()
-    record(session, actor=actor, action="summary.acknowledged", target=forwarding)
-    return True
-
-
-def respond_to_forwarding(session: Session, forwarding: Forwarding, *, body: str, publish: bool, actor: Any,
-                          now: datetime | None = None) -> ForwardingResponse:
-    """A reply to the moderators and the drafting government; published on the summary page if asked."""
-    body = _text(body, field_name="body", max_length=RESPONSE_MAX, required=True, message=_l("Write your reply."))
-    row = _recipient(session, forwarding, actor)
-    if row.acknowledged_at is None:
-        row.acknowledged_at = now or utcnow()  # a reply is an acknowledgement too
-    response = ForwardingResponse(author_id=actor.id, body_source=body, body_html=render_comment_markdown(body),
-                                  sanitizer_version=SANITIZER_VERSION, published=publish,
-                                  created_at=now or utcnow())
-    forwarding.responses.append(response)
-    session.flush()
-    record(session, actor=actor, action="summary.response", target=forwarding,
-           after={"response": response.id, "published": publish})
-    consultation = forwarding.revision.summary.consultation
-    forwarder = forwarding.forwarded_by
-    if forwarder is not None and forwarder.id != actor.id:
-        queue_email(session, to=forwarder.email, template="summaries/response",
-                    dedupe_key=f"summary-response:{response.id}:{forwarder.id}",
-                    locale=forwarder.preferred_language, user=forwarder, responder=actor.display_name,
-                    consultation=consultation, forwarding=forwarding, response=response,
-                    url=external_url("summaries.forward_summary", consultation_id=consultation.id))
-    return response
-
-
 # --- the comment-resolution table ------------------------------------------------------------
 
 @dataclass
@@ -424,11 +239,11 @@ def save_disposition(session: Session, consultation: Consultation, data: Disposi
     revision = summary.current_revision if summary else None
     if revision is None:
         raise SummaryNotPublished(_l("Dispositions answer a published summary; none is published yet."))
-    point = _text(data.point_raised, field_name="point_raised", max_length=POINT_MAX, required=True,
+    point = clean_text(data.point_raised, field_name="point_raised", max_length=POINT_MAX, required=True,
                   message=_l("Describe the point raised."))
-    if data.decision not in Decision.ALL:
+    if data.decision not in DECISIONS:
         raise DomainError(_l("Choose the government's decision."), field="decision")
-    reason = _text(data.reason, field_name="reason", max_length=POINT_MAX,
+    reason = clean_text(data.reason, field_name="reason", max_length=POINT_MAX,
                    required=data.decision in (Decision.NOT_ACCEPTED, Decision.PARTLY_ACCEPTED),
                    message=_l("Give the reason for this decision."))
     section = _section_of(session, consultation, data.section_id)

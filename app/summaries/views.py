@@ -159,3 +159,4 @@ def resolution_xlsx(consultation_id: int):
 
 # The pages of this blueprint live in several modules; importing them registers their routes.
 from app.summaries import forwarding_views, resolution_views, summary_editor_views  # noqa: E402, F401, I001
+from app.summaries import translation_views  # noqa: E402, F401, I001  (the moderators' translation pages)

@@ -47,10 +47,10 @@ def world(live_server):
 def send_due_digests(live_server) -> None:
     """What the daily digest run does tomorrow (it sends the last complete day)."""
     from app.core.db import db, utcnow
-    from app.digests.services import send_due
+    from app.digests.services import queue_due_digests
 
     with live_server.app.app_context():
-        send_due(db.session, now=utcnow() + timedelta(days=1))
+        queue_due_digests(db.session, now=utcnow() + timedelta(days=1))
 
 
 def test_a_summary_is_forwarded_and_a_focal_point_reads_the_digest_and_acknowledges(

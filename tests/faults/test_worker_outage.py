@@ -50,7 +50,8 @@ def queue(engine, first: int, count: int) -> None:
 
 def start_worker(url: str, smtp_port: int, log_path: Path) -> subprocess.Popen:
     env = {**os.environ, "AGORA_ENV": "production", "SECRET_KEY": "worker-test", "DATABASE_URL": url,
-           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_port), "OUTBOX_LEASE_SECONDS": "2"}
+           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_port), "OUTBOX_LEASE_SECONDS": "2",
+           "OPEN_DATA_INTERVAL_MINUTES": "0"}
     with open(log_path, "wb") as log:
         return subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--interval", "0.2", "--max-backoff", "1"],

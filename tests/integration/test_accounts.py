@@ -328,7 +328,7 @@ def test_profile_shows_and_saves_name_language_and_time_zone(client, session):
     login(client, user)
     page = client.get("/account").text
     assert 'value="Before"' in page and user.email in page
-    assert '<option value="Europe/Vienna">Europe/Vienna</option>' in page
+    assert '<option value="Europe/Vienna">Austria — Vienna</option>' in page  # in the reader's language
 
     response = client.post("/account", data={"display_name": "After", "preferred_language": "fr",
                                              "timezone": "America/Argentina/Buenos_Aires"})

@@ -235,7 +235,7 @@ def test_only_administrators_may_grant_through_the_service(session):
 def test_an_admin_verifies_and_unverifies_an_organisation(session, client, admin):
     name = f"Awaiting {tag()}"
     organisation = make_organisation(session, name=name, verified=False, representative=make_user(session))
-    assert f"{name}</a>" in text_of(client.get("/manage/admin/organisations"))
+    assert f"<bdi>{name}</bdi></a>" in text_of(client.get("/manage/admin/organisations"))
 
     response = client.post(f"/manage/admin/organisations/{organisation.id}/verify",
                            data={"next": "/manage/admin/organisations?show=awaiting"})
@@ -243,7 +243,7 @@ def test_an_admin_verifies_and_unverifies_an_organisation(session, client, admin
     assert response.headers["Location"].endswith("/manage/admin/organisations?show=awaiting")
     session.expire_all()
     assert organisation.is_verified
-    assert f"{name}</a>" not in text_of(client.get("/manage/admin/organisations"))
+    assert f"<bdi>{name}</bdi></a>" not in text_of(client.get("/manage/admin/organisations"))
     assert "Verified by the platform" in text_of(client.get(f"/organisations/{organisation.id}"))
 
     response = client.post(f"/manage/admin/organisations/{organisation.id}/unverify",

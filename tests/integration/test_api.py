@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -155,16 +156,27 @@ def test_anonymous_callers_of_my_digests_get_401_json(client):
 def test_lists_are_paginated_with_next_links_and_a_capped_page_size(session, client):
     ids = [make_consultation(session, country="IS").id for _ in range(3)]
     first = client.get("/api/v1/consultations?country=IS&per_page=2").get_json()
+    assert (first["total"], first["per_page"], len(first["items"])) == (3, 2, 2)
+    carried = parse_qs(urlsplit(first["next"]).query)
+    assert carried["country"] == ["IS"] and carried["cursor"] == [first["next_cursor"]] and "page" not in carried
+    second = client.get(first["next"]).get_json()
+    assert second["next"] is None and second["next_cursor"] is None
+    assert [i["id"] for i in first["items"] + second["items"]] == sorted(ids)
+
+    assert client.get("/api/v1/consultations?country=IS&per_page=5000").get_json()["per_page"] == 100
+    for bad, parameter in (("per_page=lots", "per_page"), ("per_page=0", "per_page"), ("status=nonsense", "status")):
+        response = client.get(f"/api/v1/consultations?{bad}")
+        assert response.status_code == 400 and response.is_json and response.get_json()["parameter"] == parameter
+
+
+def test_numbered_pages_still_work_for_older_clients(session, client):
+    ids = [make_consultation(session, country="IS").id for _ in range(3)]
+    first = client.get("/api/v1/consultations?country=IS&per_page=2&page=1").get_json()
     assert (first["total"], first["pages"], first["page"], first["prev"]) == (3, 2, 1, None)
     assert len(first["items"]) == 2 and "country=IS" in first["next"] and "page=2" in first["next"]
     second = client.get(first["next"]).get_json()
     assert second["next"] is None and second["prev"] is not None
     assert sorted(i["id"] for i in first["items"] + second["items"]) == sorted(ids)
-
-    assert client.get("/api/v1/consultations?country=IS&per_page=5000").get_json()["per_page"] == 100
-    for bad in ("per_page=lots", "status=nonsense"):
-        response = client.get(f"/api/v1/consultations?{bad}")
-        assert response.status_code == 400 and response.is_json
 
 
 def test_comment_list_pages_through_a_thread_in_thread_order(session, client):

@@ -117,3 +117,16 @@ def test_every_4xx_under_the_api_is_a_json_error_object(client, method, path, st
     response = getattr(client, method)(path)
     assert response.status_code == status and response.is_json
     assert response.get_json()["status"] == status and response.get_json()["error"]
+
+
+@pytest.mark.parametrize("parameter, value", [("country", "\x00"), ("country", "LUX"), ("region", "OS\x00CE"),
+                                              ("region", "x" * 40), ("obligation", "OP3d\x00"),
+                                              ("obligation", "<script>")])
+def test_filters_that_cannot_be_codes_are_a_400_naming_them(client, parameter, value):
+    response = client.get("/api/v1/consultations", query_string={parameter: value})
+    assert response.status_code == 400 and response.get_json()["parameter"] == parameter
+
+
+def test_a_region_code_with_a_nul_byte_is_not_found(client):
+    response = client.get("/api/v1/regions/OS%00CE/coverage")
+    assert response.status_code == 404 and response.is_json

@@ -62,7 +62,7 @@ def test_generated_data_holds_forwarded_summaries_and_verifies(scratch_url):
         assert report.ok, report.problem
         assert report.checked >= manifest["rows"]["audit_entry"]
 
-        # What send_due would build now for some focal point includes a forwarded summary.
+        # What queue_due_digests would build now for some focal point includes a forwarded summary.
         now = utcnow()
         for user_id in focal_point_ids(session):
             user = session.get(User, user_id)

@@ -53,6 +53,10 @@ def _renders(app) -> int:
 
 def test_a_signed_in_reader_is_served_kept_fragments(app, client, session, thread, query_counter):
     consultation, section, _root, _replies, reader, _org = thread
+    # The drafting government's discussion is rendered for them, from kept fragments (a participant
+    # is served the discussion kept for every participant: tests/integration/test_kept_discussions.py).
+    grant(session, reader, "author", "country", consultation.country_code)
+    session.commit()
     login(client, reader)
     first = _window(client, _url(consultation, section))
     renders, hits = _renders(app), page_cache(app).fragment_hits

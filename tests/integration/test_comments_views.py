@@ -161,7 +161,7 @@ def test_replies_are_threaded_and_deep_ones_flattened_with_in_reply_to(client, s
     for level in range(7):
         assert f"Level {level}" in page
     assert page.index("Level 0") < page.index("Level 3") < page.index("Level 6")
-    assert "in reply to Person 4" in page  # level 5 is past the nesting depth of 4
+    assert "in reply to <bdi>Person 4</bdi>" in page  # level 5 is past the nesting depth of 4
 
 
 def test_long_threads_link_to_more_replies_and_the_thread_page_shows_all(app, client, session):
@@ -310,7 +310,7 @@ def test_follow_activity_and_notifications(client, session):
     assert root.receipt_number in activity and consultation.title in activity
     add_comment(session, consultation, bob, parent=root, body="A reply")
     home = client.get("/notifications").get_data(as_text=True)
-    assert "Bob Replier replied to your comment" in home
+    assert "<bdi>Bob Replier</bdi> replied to your comment" in home
     assert re.search(r"Notifications <span class=\"badge[^\"]*\">1", home)
     note = session.scalar(select(Notification).where(Notification.user_id == alice.id))
     opened = client.get(f"/notifications/{note.id}")

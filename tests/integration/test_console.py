@@ -36,6 +36,7 @@ def console(tmp_path_factory):
     port = _free_port()
     env = {**os.environ, "AGORA_ENV": "development", "DATABASE_URL": f"sqlite:///{home / 'agora.sqlite3'}",
            "MAIL_DIR": str(home / "mail"), "UPLOAD_DIR": str(home / "uploads"), "PAGE_CACHE": "memory",
+           "OPEN_DATA_DIR": str(home / "opendata"),
            "BASE_URL": f"http://127.0.0.1:{port}", "NO_COLOR": "", "FORCE_COLOR": ""}
     env.pop("TEST_DATABASE_URL", None)
     output = []

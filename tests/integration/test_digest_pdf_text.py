@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.digests.models import Digest
-from app.digests.services import send_due
+from app.digests.services import queue_due_digests
 from app.summaries import services
 from tests.integration.test_summaries_support import (
     focal_point,
@@ -47,7 +47,7 @@ def test_digest_pdf_shows_titles_as_typed_and_summary_html_as_formatting(session
         section_id=None, text="Define *brokering* in Article 2.", comment_ids=[comments["opposes"].id]), actor=mod)
     services.publish_summary(session, consultation, actor=mod, now=IN_PERIOD)
     services.forward_summary(session, consultation, regions=["OSCE"], countries=[], actor=mod, now=IN_PERIOD)
-    assert send_due(session, now=SEND_AT).created == 1
+    assert queue_due_digests(session, now=SEND_AT).created == 1
     digest = session.scalar(select(Digest))
 
     runs = _pdf_runs(digest.pdf)

@@ -14,7 +14,7 @@ from app.accounts.models import Role, Scope, User
 from app.core.mail import deliver_due
 from app.core.models import OutboxMessage
 from app.digests.models import Digest, Subscription
-from app.digests.services import save_subscription, send_due
+from app.digests.services import queue_due_digests, save_subscription
 from app.summaries import services
 from tests.conftest import MailCatcher
 from tests.factories import grant, login, make_user
@@ -50,7 +50,7 @@ def _digests(session) -> int:
 
 def test_send_due_builds_one_digest_with_email_page_and_text_extractable_pdf(session, mail):
     consultation, fp, forwarding = _world(session, email="katrin@osce.example")
-    report = send_due(session, now=SEND_AT)
+    report = queue_due_digests(session, now=SEND_AT)
     assert report.created == 1
     digest = session.scalar(select(Digest).where(Digest.user_id == fp.id))
     assert digest.period_key == "W2026-48" and digest.item_count == 1 and not digest.is_read
@@ -69,8 +69,8 @@ def test_send_due_builds_one_digest_with_email_page_and_text_extractable_pdf(ses
 
 def test_running_send_due_twice_queues_one_digest_per_recipient_and_period(session):
     _world(session)
-    first = send_due(session, now=SEND_AT)
-    again = send_due(session, now=SEND_AT + timedelta(hours=5))  # same week
+    first = queue_due_digests(session, now=SEND_AT)
+    again = queue_due_digests(session, now=SEND_AT + timedelta(hours=5))  # same week
     assert (first.created, again.created, again.existing) == (1, 0, 1)
     assert _digests(session) == 1
     assert session.scalar(select(func.count()).select_from(OutboxMessage)
@@ -79,20 +79,20 @@ def test_running_send_due_twice_queues_one_digest_per_recipient_and_period(sessi
 
 def test_an_empty_period_sends_nothing(session):
     _world(session)
-    report = send_due(session, now=SEND_AT + timedelta(days=14))  # a later week with no news
+    report = queue_due_digests(session, now=SEND_AT + timedelta(days=14))  # a later week with no news
     assert report.created == 0 and report.empty >= 1 and _digests(session) == 0
 
 
 def test_a_focal_point_outside_the_scope_gets_no_digest_about_it(session):
     _world(session)
     focal_point(session, Scope.REGION, "AU")
-    report = send_due(session, now=SEND_AT)
+    report = queue_due_digests(session, now=SEND_AT)
     assert report.created == 1 and report.empty == 1
 
 
 def test_digest_pages_track_read_state_and_stay_private(session, client):
     _world(session)
-    send_due(session, now=SEND_AT)
+    queue_due_digests(session, now=SEND_AT)
     digest = session.scalar(select(Digest))
     fp = session.get(User, digest.user_id)
     login(client, fp)
@@ -132,7 +132,7 @@ def test_daily_subscribers_get_the_day_of_the_forwarding(session):
     _consultation, fp, _forwarding = _world(session)
     save_subscription(session, fp, regions=["OSCE"], countries=[], obligations=[], frequency="daily",
                       language="en", actor=fp)
-    assert send_due(session, now=IN_PERIOD + timedelta(days=1)).created == 1
+    assert queue_due_digests(session, now=IN_PERIOD + timedelta(days=1)).created == 1
     assert session.scalar(select(Digest.period_key)) == "D2026-11-25"
 
 
@@ -161,7 +161,7 @@ def test_atom_feed_is_valid_and_lists_only_public_summaries(session, client):
 
 def test_admin_page_counts_queued_sent_and_failed(session, client, mail):
     _world(session, email="counted@osce.example")
-    send_due(session, now=SEND_AT)
+    queue_due_digests(session, now=SEND_AT)
     admin = make_user(session)
     grant(session, admin, Role.ADMIN)
     login(client, admin)

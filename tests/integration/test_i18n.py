@@ -242,3 +242,87 @@ def test_templates_follow_a_forced_language_within_one_request(app):
         after = render_template_string(template, moment=moment)
     assert before == after and before.startswith("Reply · Mar 14, 2027")
     assert french.startswith("Répondre · 14 mars 2027")
+
+
+# --- the taxonomy, the regional organisations, countries: in the reader's language -----------
+
+TRANSIT = {"en": "Transit controls", "fr": "Contrôle du transit", "es": "Controles del tránsito",
+           "ru": "Контроль за транзитом", "ar": "ضوابط العبور", "zh": "过境管制"}
+AFRICAN_UNION = {"en": ("African Union", "AU"), "fr": ("Union africaine", "UA"), "es": ("Unión Africana", "UA"),
+                 "ru": ("Африканский союз", "АС"), "ar": ("الاتحاد الأفريقي", "AU"), "zh": ("非洲联盟", "非盟")}
+
+
+@pytest.mark.parametrize("language", sorted(TRANSIT))
+def test_the_taxonomy_is_in_the_readers_language(client, language):
+    client.set_cookie(LOCALE_COOKIE, language)
+    page = client.get("/obligations").text
+    assert f"<dt><bdi class=\"code-tag\">OP3d.transit</bdi> {TRANSIT[language]}</dt>" in page
+    assert 'lang="en"' not in page.split("<main", 1)[1]  # nothing left marked as English data
+
+
+@pytest.mark.parametrize("language", sorted(AFRICAN_UNION))
+def test_regional_organisations_are_named_in_the_readers_language(client, language):
+    full, short = AFRICAN_UNION[language]
+    client.set_cookie(LOCALE_COOKIE, language)
+    assert full in client.get("/regions").text
+    page = client.get("/regions/AU").text
+    assert h1(page.encode()) == f"{full} (<bdi>{short}</bdi>)"
+    # Member States by their name in the same language, in alphabetical order.
+    names = re.findall(r"<li>(.*?) <bdi class=\"code-tag text-muted\">[A-Z]{2}</bdi></li>", page)
+    assert len(names) == 55
+    if language == "fr":
+        assert names.index("Djibouti") < names.index("Égypte") < names.index("Érythrée") < names.index("Éthiopie")
+        assert "République sahraouie" in names
+
+
+def test_the_role_of_an_organisation_is_translated(client):
+    client.set_cookie(LOCALE_COOKIE, "es")
+    page = client.get("/regions/OSCE").text
+    assert "Acoge en Viena a un coordinador regional" in page
+    assert "Hosts a UNODA-supported" not in page
+
+
+def test_filters_name_regions_and_obligations_in_the_readers_language(client):
+    client.set_cookie(LOCALE_COOKIE, "ar")
+    page = client.get("/consultations").text
+    assert ">ASEAN — رابطة أمم جنوب شرق آسيا</option>" in page
+    assert ">OP3d.transit — ضوابط العبور</option>" in page
+
+
+def test_fictional_states_and_time_zones_are_named_in_the_readers_language(client, session):
+    from app.geography.queries import country_name
+
+    with client.application.test_request_context("/", headers={"Accept-Language": "ru"}):
+        assert country_name("XV") == "Республика Вальдория"
+        assert country_name("EH") == "Сахарская Республика"
+    user = make_user(session, language="fr")
+    sign_in(client, user)
+    page = client.get("/account").text
+    assert '<option value="Europe/Vienna">Autriche — Vienne</option>' in page
+    assert '<option selected value="UTC">UTC</option>' in page or '<option value="UTC" selected>UTC</option>' in page
+
+
+def test_a_digest_names_obligations_in_the_language_of_the_subscription(client, session):
+    from sqlalchemy import select
+
+    from app.accounts.models import Role, Scope
+    from app.consultations.models import SectionObligation
+    from app.digests.models import Digest
+    from app.digests.services import queue_due_digests, save_subscription
+    from tests.factories import grant
+    from tests.integration.test_comments_fixtures import make_consultation
+
+    period = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    consultation = make_consultation(session, country="AT", regions=("OSCE",))
+    consultation.opens_at = period - timedelta(days=1)
+    session.add(SectionObligation(section_id=consultation.current_version.sections[0].id,
+                                  obligation_code="OP3d.transit"))
+    focal = make_user(session, language="en")
+    grant(session, focal, Role.FOCAL_POINT, Scope.REGION, "OSCE")
+    save_subscription(session, focal, regions=["OSCE"], countries=[], obligations=[], frequency="weekly",
+                      language="fr", actor=focal)
+    queue_due_digests(session, now=datetime(2026, 12, 2, 6, 0, tzinfo=UTC))  # composed outside any request
+    digest = session.scalar(select(Digest).where(Digest.user_id == focal.id))
+    assert "Contrôle du transit" in digest.body_html and "Transit controls" not in digest.body_html
+    assert "Export and trans-shipment controls" not in digest.body_text
+    assert "Contrôle à l'exportation et au transbordement" in digest.body_text

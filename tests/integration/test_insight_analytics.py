@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 import lxml.html
 import pytest
 
-from app.accounts.models import OrganisationKind, Role, Scope
-from app.comments.models import Audience, Comment, CommentKind, CommentStatus, Stance
+from app.accounts.models import ORGANISATION_KINDS, OrganisationKind, Role, Scope
+from app.comments.models import COMMENT_KINDS, STANCES, Audience, Comment, CommentKind, CommentStatus, Stance
 from app.summaries.models import Decision, Disposition, DispositionComment, Summary
 from tests.factories import grant, login, make_organisation, make_user
 from tests.integration.test_consultations_support import make_author, make_consultation
@@ -221,10 +221,10 @@ def test_query_count_is_flat_in_the_number_of_comments(client, session, seeded, 
     writer = make_user(session)
     sections = consultation.current_version.sections
     for i in range(60):
-        organisation = make_organisation(session, kind=OrganisationKind.ALL[i % 8],
+        organisation = make_organisation(session, kind=ORGANISATION_KINDS[i % 8],
                                          country_code=("AT", "FR", "KE")[i % 3])
         add(session, consultation, writer, section=sections[i % 3], organisation=organisation,
-            kind=CommentKind.ALL[i % 3], stance=(*Stance.ALL, None)[i % 4], language=("en", "fr", "es")[i % 3],
+            kind=COMMENT_KINDS[i % 3], stance=(*STANCES, None)[i % 4], language=("en", "fr", "es")[i % 3],
             day=i % 20)
     assert [count(u) for u in urls] == few
     login(client, moderator)

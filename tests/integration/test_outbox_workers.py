@@ -54,6 +54,7 @@ def _worker(url: str, smtp_port: int) -> subprocess.Popen:
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(smtp_port),
         "OUTBOX_LEASE_SECONDS": "2",
+        "OPEN_DATA_INTERVAL_MINUTES": "0",
     }
     return subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--interval", "0.2"],

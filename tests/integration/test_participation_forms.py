@@ -371,11 +371,11 @@ def test_the_digest_pdf_carries_the_summary_is_tagged_and_has_a_title_and_langua
     from pypdf import PdfReader
 
     from app.digests.models import Digest
-    from app.digests.services import send_due
+    from app.digests.services import queue_due_digests
     from tests.integration.test_digests import SEND_AT, _world
 
     consultation, focal, forwarding = _world(session, email="katrin@osce.example")
-    send_due(session, now=SEND_AT)
+    queue_due_digests(session, now=SEND_AT)
     digest = session.scalar(select(Digest).where(Digest.user_id == focal.id))
     reader = PdfReader(io.BytesIO(digest.pdf))
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())

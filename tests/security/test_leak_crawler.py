@@ -25,7 +25,7 @@ from app.comments.services import withdraw_comment
 from app.consultations.models import Consultation, ModerationMode, Status
 from app.core.models import OutboxMessage
 from app.digests.models import Digest
-from app.digests.services import save_subscription, send_due
+from app.digests.services import queue_due_digests, save_subscription
 from app.moderation import services as moderation
 from app.summaries import services as summaries
 from tests.factories import grant, login, make_user
@@ -134,7 +134,7 @@ def _seed(session):
     for name in ("focal_here", "focal_elsewhere"):
         save_subscription(session, people[name], regions=["OSCE", "AU"], countries=["AT"], obligations=[],
                           frequency="weekly", language="en", actor=people[name])
-    send_due(session, now=SEND_AT)
+    queue_due_digests(session, now=SEND_AT)
     return people, {"main": main, "other": other, "draft": draft, "invited": invited, "pre": pre}
 
 

@@ -17,7 +17,7 @@ from app.comments.models import Comment, CommentStatus
 from app.consultations.models import Status
 from app.core.errors import DomainError
 from app.digests.models import Digest
-from app.digests.services import save_subscription, send_due
+from app.digests.services import queue_due_digests, save_subscription
 from app.moderation.models import ModerationDecision, Sanction
 from app.summaries import services
 from tests.factories import grant, login, make_user
@@ -154,7 +154,7 @@ def test_digests_leave_out_forwardings_of_consultations_the_reader_can_no_longer
     session.flush()
     save_subscription(session, fp, regions=["OSCE"], countries=[], obligations=[], frequency="weekly",
                       language="en", actor=fp)
-    send_due(session, now=datetime(2026, 12, 2, 6, 0, tzinfo=UTC))
+    queue_due_digests(session, now=datetime(2026, 12, 2, 6, 0, tzinfo=UTC))
     bodies = session.scalars(select(Digest.body_text).where(Digest.user_id == fp.id)).all()
     assert all(CANARY not in body for body in bodies)
 

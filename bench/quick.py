@@ -1,0 +1,72 @@
+"""A few of `make bench`'s page scenarios, alone: ``python -m bench.run --only NAME ...``.
+
+    .venv/bin/python -m bench.run --only section_signed_in thread_signed_in queue queue_filtered --workers sync
+
+The same data set, servers, wrk load and ratios as the full run, for the named
+scenarios only (hello world and the references they compare with are measured
+too); no posting, export, digests or rate-limit check, and bench/RESULTS.md is
+left alone: a check while working on a page, not a result to record.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def run_only(args: argparse.Namespace, stamp: str) -> str:
+    from app.core.db import db
+    from bench.generate import generate, make_app
+    from bench.run import (
+        READER,
+        RESULTS_DIR,
+        Browser,
+        Server,
+        bench_env,
+        inspect,
+        log,
+        measure,
+        scenarios_for,
+        sqlite_url,
+    )
+
+    lines = []
+    for n in args.comments:
+        url = sqlite_url(n)
+        log(f"generating {n} comments (+{args.pending} pending) on SQLite")
+        manifest = generate(url, n, pending=args.pending, reset=True, quiet=not args.verbose)
+        app = make_app(url)
+        with app.app_context():
+            scenarios = [s for s in scenarios_for(manifest, db.session) if s.name in args.only]
+            db.engine.dispose()
+        unknown = set(args.only) - {s.name for s in scenarios}
+        if unknown:
+            raise SystemExit(f"no such scenario: {', '.join(sorted(unknown))}")
+        inspect(url, manifest, scenarios)
+        for worker_class in args.workers:
+            logs = RESULTS_DIR / f"{stamp}-gunicorn.log"
+            with Server("bench.reference_app:create_app()", worker_class, {}, logs) as ref, \
+                    Server("wsgi:app", worker_class, bench_env(url), logs) as real:
+                cookies = {"moderator": Browser(real.port).login(manifest["moderator"]),
+                           "reader": Browser(real.port).login(READER)}
+                hello = measure(ref, "/hello", args)
+                references: dict[Any, dict] = {}
+                lines.append(f"sqlite {n:,} comments, gunicorn {worker_class}: hello world {hello['rps']:.0f} req/s "
+                             f"(p95 {hello['latency_ms']['p95']:.1f} ms)")
+                for s in scenarios:
+                    if s.reference == "list":
+                        if s.comments_shown not in references:
+                            references[s.comments_shown] = measure(ref, f"/comments/{s.comments_shown}", args)
+                        reference = references[s.comments_shown]
+                    else:
+                        reference = hello
+                    result = measure(real, s.path, args, cookie=cookies.get(s.who or ""))
+                    p95 = result["latency_ms"]["p95"]
+                    lines.append(
+                        f"  {s.name}: {result['rps']:.1f} req/s, reference {reference['rps']:.1f} "
+                        f"(ratio {result['rps'] / reference['rps']:.0%}), p50 {result['latency_ms']['p50']:.1f} ms, "
+                        f"p95 {p95:.1f} ms = {p95 / hello['latency_ms']['p95']:.1f}x hello, {s.queries} queries "
+                        f"(small object {s.small_queries}), {s.comments_shown} shown, "
+                        f"errors {result['error_count']}")
+                    log(lines[-1])
+    return "\n".join(lines)
