@@ -56,7 +56,8 @@ class SectionTranslationInput:
     body: str = ""
 
 
-def _text(value: str | None, *, field_name: str, max_length: int) -> str:
+def clean_text(value: str | None, *, field_name: str, max_length: int) -> str:
+    """A translated text: NUL dropped, trimmed, refused when longer than ``max_length``."""
     value = (value or "").replace("\x00", "").strip()
     if len(value) > max_length:
         raise DomainError(_l("Shorten the text to %(max)d characters or fewer.", max=max_length), field=field_name)
@@ -104,11 +105,11 @@ def save_consultation_translation(session: Session, consultation: Consultation, 
                                   now: datetime | None = None) -> ConsultationTranslation:
     """The title, summary and questions in ``language``, marked as provided by ``actor`` now."""
     _check_language(consultation, language)
-    title = " ".join(_text(data.title, field_name="title", max_length=TITLE_MAX).split())
+    title = " ".join(clean_text(data.title, field_name="title", max_length=TITLE_MAX).split())
     if not title:
         raise DomainError(_l("Enter the translated title."), field="title")
-    summary = _text(data.summary, field_name="summary", max_length=TEXT_MAX)
-    questions = _text(data.questions, field_name="questions", max_length=TEXT_MAX)
+    summary = clean_text(data.summary, field_name="summary", max_length=TEXT_MAX)
+    questions = clean_text(data.questions, field_name="questions", max_length=TEXT_MAX)
     row = _main(session, consultation, language)
     created = row is None
     if row is None:
@@ -137,8 +138,8 @@ def save_section_translation(session: Session, consultation: Consultation, secti
         raise DomainError(_l("Choose a section of this consultation."))
     if _main(session, consultation, language) is None:
         raise Conflict(_l("Translate the title of the consultation into this language first."))
-    heading = " ".join(_text(data.heading, field_name="heading", max_length=TITLE_MAX).split())
-    body = _text(data.body, field_name="body", max_length=BODY_MAX)
+    heading = " ".join(clean_text(data.heading, field_name="heading", max_length=TITLE_MAX).split())
+    body = clean_text(data.body, field_name="body", max_length=BODY_MAX)
     if section.heading.strip() and not heading:
         raise DomainError(_l("Translate the heading."), field="heading")
     if section.body_source.strip() and not body:

@@ -66,11 +66,19 @@ class Figure:
         return 0 if self.suppressed else self.value
 
 
+def share(part: Figure, whole: Figure) -> str:
+    """``part`` as a percentage of ``whole``; withheld ("–") when either count is withheld or
+    there is nothing to divide."""
+    if whole.suppressed or part.suppressed or not whole.value:
+        return "–"
+    return f"{round(100 * part.value / whole.value)} %"
+
+
 def figure(value: int, exact: bool) -> Figure:
     return Figure(value, suppressed=not exact and 0 < value < SMALL)
 
 
-def _rank(f: Figure) -> int:
+def rank_key(f: Figure) -> int:
     """What an ordering may use: a suppressed count sorts as if it were 1, so the
     order of rows never tells a 2 from a 1."""
     return 1 if f.suppressed else f.value
@@ -108,9 +116,7 @@ class Ranked:
     @property
     def opposition_share(self) -> str:
         """Opposing comments as a share of the section's comments; withheld with a small count."""
-        if self.comments.suppressed or self.opposing.suppressed or not self.comments.value:
-            return "–"
-        return f"{round(100 * self.opposing.value / self.comments.value)} %"
+        return share(self.opposing, self.comments)
 
 
 @dataclass
@@ -213,7 +219,7 @@ def participation(session: Session, condition, fig, *, language_name=lambda code
         if name in order:
             keys = [k for k in order[name] if k in items]
         else:
-            keys = sorted(items, key=lambda k: (-_rank(fig(items[k][0])), labels[name](k).casefold()))
+            keys = sorted(items, key=lambda k: (-rank_key(fig(items[k][0])), labels[name](k).casefold()))
         breakdowns.append(Breakdown(name, titles[name], [
             Row(k, labels[name](k), fig(items[k][0]), fig(len(items[k][1])), fig(items[k][2])) for k in keys]))
     return Participation(total_comments, len(all_orgs), total_amendments, breakdowns,
@@ -293,7 +299,7 @@ def consultation_analytics(session: Session, consultation: Consultation, user: A
                 label = str(_l("The draft as a whole"))
             debate.append(Ranked(section_id, label, found.anchor if found else None,
                                  fig(comments), fig(opposing), fig(amendments)))
-        debate.sort(key=lambda r: (-_rank(r.comments), -_rank(r.opposing), -_rank(r.amendments), r.label))
+        debate.sort(key=lambda r: (-rank_key(r.comments), -rank_key(r.opposing), -rank_key(r.amendments), r.label))
 
     return Analytics(consultation, section, exact, fig(who.comments), fig(who.organisations), fig(who.amendments),
                      who.breakdowns, decisions, days, weeks, debate)

@@ -32,11 +32,12 @@ from app.geography.models import Region, RegionMember
 from app.insight.analytics import (
     Analytics,
     Figure,
-    _rank,
     amendment_decisions,
     figure,
     over_time,
     participation,
+    rank_key,
+    share,
 )
 from app.insight.policy import can_see_exact_region_figures
 
@@ -52,9 +53,7 @@ class RankedConsultation:
     @property
     def opposition_share(self) -> str:
         """Opposing comments as a share of the consultation's comments; withheld with a small count."""
-        if self.comments.suppressed or self.opposing.suppressed or not self.comments.value:
-            return "–"
-        return f"{round(100 * self.opposing.value / self.comments.value)} %"
+        return share(self.opposing, self.comments)
 
 
 def restricted_readable(user: Any):
@@ -119,7 +118,7 @@ def region_analytics(session: Session, region: Region, user: Any, *,
         if comments:
             ranked.append(RankedConsultation(consultation, fig(comments), fig(len(organisations)), fig(opposing),
                                              fig(amendments)))
-    ranked.sort(key=lambda r: (-_rank(r.comments), -_rank(r.opposing), -_rank(r.amendments),
+    ranked.sort(key=lambda r: (-rank_key(r.comments), -rank_key(r.opposing), -rank_key(r.amendments),
                                r.consultation.title.casefold(), r.consultation.id))
     return Analytics(None, None, exact, fig(who.comments), fig(who.organisations), fig(who.amendments),
                      who.breakdowns, decisions, days, weeks, region=region, consultations=ranked)

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from app.consultations.models import UN_LANGUAGES, Consultation
-from app.consultations.translations import ContentText, translated
+from app.consultations.translations import ContentText, clean_text, translated
 from app.core.audit import record
 from app.core.db import utcnow
 from app.core.errors import DomainError
@@ -40,13 +40,6 @@ POINT_MAX = 5_000
 class SummaryTranslationInput:
     overall: str = ""
     points: dict[int, str] = field(default_factory=dict)  # point id → translated text
-
-
-def _text(value: str | None, *, field_name: str, max_length: int) -> str:
-    value = (value or "").replace("\x00", "").strip()
-    if len(value) > max_length:
-        raise DomainError(_l("Shorten the text to %(max)d characters or fewer.", max=max_length), field=field_name)
-    return value
 
 
 def _check_language(consultation: Consultation, language: str) -> None:
@@ -78,12 +71,12 @@ def save_summary_translation(session: Session, consultation: Consultation, revis
     summary = revision.summary
     if summary.consultation_id != consultation.id:
         raise DomainError(_l("This revision belongs to another summary."))
-    overall = _text(data.overall, field_name="overall", max_length=TEXT_MAX)
+    overall = clean_text(data.overall, field_name="overall", max_length=TEXT_MAX)
     if revision.overall_source.strip() and not overall:
         raise DomainError(_l("Translate the overall summary."), field="overall")
     entries = []
     for point in revision.points:
-        text = _text(data.points.get(point.id), field_name=f"point_{point.id}", max_length=POINT_MAX)
+        text = clean_text(data.points.get(point.id), field_name=f"point_{point.id}", max_length=POINT_MAX)
         if text:
             entries.append({"digest": point_digest(point), "position": point.position, "source": text,
                             "html": render_markdown(text)})
