@@ -172,7 +172,7 @@ class Labels:
 class PageReader:
     """The reader of one page of comments of ``consultation``.
 
-    ``mod`` is the page's moderation facts (app.moderation.queries.ThreadModeration)
+    ``mod`` is the page's moderation facts (app.moderation.reader_queries.ThreadModeration)
     or None; ``supported_ids`` the comments the reader supports."""
 
     def __init__(self, consultation: Any, mod: Any = None, supported_ids: Any = (), *,

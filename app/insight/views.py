@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 
 from app.consultations.models import Consultation
 from app.consultations.policy import can_view_consultation
@@ -207,7 +208,7 @@ def coverage_png(code: str):
     if picture is None:
         abort(400)
     words = picture_words(picture)
-    svg = render_template("insight/_heatmap.svg", picture=picture, **words)
+    svg = Markup(render_template("insight/_heatmap.svg", picture=picture, **words))  # noqa: S704 - our template's output
     width, height = exports.svg_size(svg)
     html = render_template("insight/coverage_png.html", picture=picture, svg=svg, width=width, height=height,
                            **words)

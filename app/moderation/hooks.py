@@ -8,11 +8,11 @@ from app.comments.hooks import HOOKS
 def install() -> None:
     """Plug sanctions, thread locks and automatic hold rules into posting and reading.
     Idempotent: a second application in the same process installs the same functions."""
-    from app.moderation import automod, queries, services
+    from app.moderation import automod, reader_queries, services
 
     HOOKS.participation[:] = [services.check_may_participate]
     HOOKS.reply[:] = [services.check_may_reply]
     HOOKS.hold = automod.record_hold_reasons
     HOOKS.describe_holds = automod.describe_holds_for_author
-    HOOKS.load_thread_moderation = queries.load_thread_moderation
-    HOOKS.flagged_in = queries.flagged_in
+    HOOKS.load_thread_moderation = reader_queries.load_thread_moderation
+    HOOKS.flagged_in = reader_queries.flagged_in

@@ -12,7 +12,7 @@ from app.consultations.policy import can_view_consultation
 from app.core.authz import authorize, public, requires
 from app.core.db import db
 from app.core.handling import get_or_404, handle_form
-from app.moderation import queries, services
+from app.moderation import queries, reader_queries, services
 from app.moderation.forms import (
     ActionForm,
     GuidelinesForm,
@@ -92,9 +92,9 @@ def _visible_consultation(consultation_id: int) -> Consultation:
 @public
 def transparency(consultation_id: int):
     consultation = _visible_consultation(consultation_id)
-    guidelines = queries.guidelines_for(db.session, consultation.id)
+    guidelines = reader_queries.guidelines_for(db.session, consultation.id)
     return render_template("moderation/transparency.html", consultation=consultation,
-                           figures=queries.public_figures(db.session, consultation.id),
+                           figures=reader_queries.public_figures(db.session, consultation.id),
                            guidelines_html=guidelines.html if guidelines else default_guidelines_html(),
                            custom=guidelines is not None)
 
@@ -104,7 +104,7 @@ def transparency(consultation_id: int):
 def edit_guidelines(consultation_id: int):
     consultation = get_or_404(Consultation, consultation_id)
     authorize(can_moderate_consultation, current_user, consultation, hide=True)
-    guidelines = queries.guidelines_for(db.session, consultation.id)
+    guidelines = reader_queries.guidelines_for(db.session, consultation.id)
     form = GuidelinesForm(formdata=request.form if request.method == "POST" else None,
                           source=guidelines.source if guidelines else default_guidelines_source())
     return handle_form(

@@ -23,7 +23,7 @@ from app.core.db import db, utcnow
 from app.core.handling import get_or_404, handle_form
 from app.core.slots import fill, slot, split
 from app.core.urls import parse_id, url_with_query
-from app.moderation import queries, queue_cards, services
+from app.moderation import queries, queue_cards, reader_queries, services
 from app.moderation.automod import describe
 from app.moderation.forms import (
     ACTION_DONE,
@@ -84,12 +84,12 @@ def _queue_total() -> int:
 
 
 @bp.app_template_global()
-def moderation_figures(consultation_id: int) -> queries.Figures:
+def moderation_figures(consultation_id: int) -> reader_queries.Figures:
     """For the small partial on the consultation page; the same for every reader,
     kept until comments or decisions change."""
     kept = page_cache().remember(("public_figures", consultation_id), lambda: dataclasses.asdict(
-        queries.public_figures(db.session, consultation_id)), scopes=(consultation_scope(consultation_id),))
-    return queries.Figures(**{**kept, "by_reason": [tuple(row) for row in kept["by_reason"]]})
+        reader_queries.public_figures(db.session, consultation_id)), scopes=(consultation_scope(consultation_id),))
+    return reader_queries.Figures(**{**kept, "by_reason": [tuple(row) for row in kept["by_reason"]]})
 
 
 def _moderated_comment(comment_id: int) -> Comment:
