@@ -9,10 +9,13 @@ time-outs are enforced here too.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from flask import Flask, current_app, g, session
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, login_user, logout_user
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from app.core.db import db, utcnow
 from app.extensions import login_manager
@@ -33,16 +36,23 @@ class Anonymous(AnonymousUserMixin):
     status = "anonymous"
 
 
+@lru_cache(maxsize=1)
+def _user_statement():
+    """The signed-in user with their role grants (every page asks what they may do), built once."""
+    from app.accounts.models import User
+
+    return select(User).where(User.id == bindparam("id")).options(joinedload(User.grants))
+
+
 @login_manager.user_loader
 def load_user(token: str):
-    from app.accounts.models import User
 
     user_id, _, generation = token.partition(":")
     if not user_id.isdigit() or not generation.isdigit():
         return None
     if g.get("database_unavailable"):  # the 503 page is rendered for nobody in particular
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.scalars(_user_statement(), {"id": int(user_id)}).unique().first()
     if user is None or user.session_generation != int(generation) or not user.is_active:
         return None
     return user

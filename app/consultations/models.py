@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.cache import SITE, consultation_scope, track
 from app.core.db import Base, TimestampMixin, utcnow
 
 if TYPE_CHECKING:
@@ -316,3 +317,35 @@ class Invitation(Base):
 
 
 Index("ix_consultation_status_closes_at", Consultation.status, Consultation.closes_at)
+
+
+# What a consultation's pages show of it (its title, dates and languages, its versions, the
+# provisions' text and obligations) is kept under its content token with the rest of its
+# pages (app/core/cache.py): a change renews it. A row not yet tied to a consultation
+# renews the site's token.
+
+def _version_scopes(_session: Any, version: DraftVersion) -> list[str]:
+    consultation = version.__dict__.get("consultation")
+    return [consultation_scope(version.consultation_id or (consultation.id if consultation is not None else None))]
+
+
+def _section_scopes(session: Any, section: Section) -> list[str]:
+    version = section.__dict__.get("version")
+    if version is None and section.version_id is not None:
+        version = session.get(DraftVersion, section.version_id)
+    return _version_scopes(session, version) if version is not None else [SITE]
+
+
+def _section_obligation_scopes(session: Any, row: SectionObligation) -> list[str]:
+    if row.section_id is not None:
+        section = session.get(Section, row.section_id)
+    else:  # added to a section's list: its section id is set at flush
+        section = next((s for s in (*session.new, *session.dirty)
+                        if isinstance(s, Section) and row in s.__dict__.get("obligations", ())), None)
+    return _section_scopes(session, section) if section is not None else [SITE]
+
+
+track(Consultation, scopes=lambda _s, consultation: [consultation_scope(consultation.id)])
+track(DraftVersion, scopes=_version_scopes)
+track(Section, scopes=_section_scopes)
+track(SectionObligation, scopes=_section_obligation_scopes)

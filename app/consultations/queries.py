@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_, select, true
+from sqlalchemy import Select, and_, bindparam, false, func, or_, select, true
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.accounts.models import Membership, Role, Scope
@@ -156,15 +157,19 @@ def load_consultation(session: Session, consultation_id: int, *, whole: bool = T
     """Everything the consultation page needs except the sections, in a fixed number of
     queries; with ``whole=False`` only the consultation and its versions (the pages
     under it: sections, threads), anything else loading when first used."""
+    return session.scalars(_consultation_statement(whole), {"id": consultation_id}).unique().first()
+
+
+@lru_cache(maxsize=2)
+def _consultation_statement(whole: bool) -> Select:
+    """Built once: every page under a consultation loads it."""
     if whole:
         options = (selectinload(Consultation.versions), selectinload(Consultation.regions),
                    selectinload(Consultation.obligations), selectinload(Consultation.attachments),
                    selectinload(Consultation.invitations))
     else:  # a handful of versions: in the same query
         options = (joinedload(Consultation.versions),)
-    return session.scalars(
-        select(Consultation).where(Consultation.id == consultation_id).options(*options)
-    ).unique().first()
+    return select(Consultation).where(Consultation.id == bindparam("id")).options(*options)
 
 
 def load_sections(session: Session, version: DraftVersion | None, *, obligations: bool = True) -> list[Section]:

@@ -16,16 +16,13 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.accounts.models import User
 from app.core.cache import consultation_scope, track
 from app.core.db import Base, utcnow
-
-if TYPE_CHECKING:
-    from app.accounts.models import User
 
 
 def text_digest(*parts: str | None) -> str:
@@ -97,3 +94,14 @@ class SectionTranslation(Base):
 # translation renews it (app/core/cache.py).
 track(ConsultationTranslation, scopes=lambda _s, row: [consultation_scope(row.consultation_id)])
 track(SectionTranslation, scopes=lambda _s, row: [consultation_scope(row.consultation_id)])
+
+
+def _translated_by(user: User):
+    """Every consultation a person translated part of: where their name is shown as translator."""
+    return select(ConsultationTranslation.consultation_id).where(or_(
+        ConsultationTranslation.translator_id == user.id,
+        ConsultationTranslation.consultation_id.in_(
+            select(SectionTranslation.consultation_id).where(SectionTranslation.translator_id == user.id))))
+
+
+track(User, "_display_name", "erased_at", scopes=lambda _s, user: _translated_by(user))

@@ -4,9 +4,12 @@ version comparison and attachment downloads."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask_babel import get_timezone
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from app.consultations import queries, translations
@@ -20,16 +23,19 @@ from app.consultations.forms import (
     obligation_groups,
 )
 from app.consultations.loading import load_visible
-from app.consultations.models import Attachment, Consultation, Status
+from app.consultations.models import Attachment, Consultation, Section, Status
 from app.consultations.policy import can_edit_consultation, can_manage_consultations
-from app.consultations.reader_language import reader_language
+from app.consultations.reader_language import chosen_text_language, reader_language
 from app.core.authz import public
+from app.core.cache import consultation_scope, page_cache
 from app.core.db import db
 from app.core.handling import or_404
+from app.core.i18n import viewer_locale
 from app.geography.queries import all_regions, country_name, obligation_tree
 
 bp = Blueprint("consultations", __name__)
 
+FRAME_PARTS = ("title", "breadcrumbs", "head", "rest")
 FILTER_ARGS = ("q", "status", "country", "region", "obligation", "instrument", "closing_soon")
 STATUS_FILTERS = (Status.OPEN, Status.SCHEDULED, Status.CLOSED, Status.SUMMARISED, Status.FORWARDED)
 
@@ -109,15 +115,37 @@ def show_consultation(consultation_id: int):
 def show_section(consultation_id: int, anchor: str):
     consultation = load_visible(consultation_id, whole=False)
     version = _reader_version(consultation)
-    sections = queries.load_sections(db.session, version, obligations=False)
-    index = or_404(next((i for i, s in enumerate(sections) if s.anchor == anchor), None))
+    frame = _section_frame(consultation, version, anchor)
     return render_template(
-        "consultations/section.html", consultation=consultation, version=version, section=sections[index],
-        text=translations.translated(db.session, consultation, reader_language()),
-        previous=sections[index - 1] if index > 0 else None,
-        next=sections[index + 1] if index + 1 < len(sections) else None,
-        status=consultation.effective_status(),
+        "consultations/section.html", consultation=consultation, version=version, frame=frame,
+        section=db.session.get(Section, frame["section_id"]), status=consultation.effective_status(),
     )
+
+
+def _section_frame(consultation: Consultation, version: Any, anchor: str) -> dict:
+    """What the section page shows of the draft (consultations/_section_frame.html), kept
+    for every reader allowed to see the version under the consultation's content token
+    (a change to its text, versions, sections, translations or translators renews it),
+    per interface language, time zone, content language and address; 404 for an anchor
+    the version does not have."""
+    language = reader_language()
+
+    def render() -> dict:
+        sections = queries.load_sections(db.session, version, obligations=False)
+        index = or_404(next((i for i, s in enumerate(sections) if s.anchor == anchor), None))
+        context = {"consultation": consultation, "version": version, "section": sections[index],
+                   "text": translations.translated(db.session, consultation, language),
+                   "previous": sections[index - 1] if index > 0 else None,
+                   "next": sections[index + 1] if index + 1 < len(sections) else None}
+        current_app.update_template_context(context)
+        module = current_app.jinja_env.get_template("consultations/_section_frame.html").make_module(context)
+        return {"section_id": sections[index].id, **{part: str(getattr(module, part)) for part in FRAME_PARTS}}
+
+    frame = page_cache().frame(
+        ("section", consultation.id, version.id if version else None, anchor, viewer_locale(),
+         str(get_timezone()), language, chosen_text_language()),
+        render, scopes=(consultation_scope(consultation.id),))
+    return {**frame, **{part: Markup(frame[part]) for part in FRAME_PARTS}}  # noqa: S704 - our template's output
 
 
 @bp.get("/consultations/<int:consultation_id>/compare")

@@ -63,7 +63,7 @@ CONSULTATIONS = "consultation:*"  # every consultation's token (the review queue
 CONTENT_CHANGED = "agora_content_changed"  # session.info: the scopes this transaction changed
 _ANY = None
 Scopes = Callable[[Session, Any], "Iterable[str] | Select"]
-_TRACKED: dict[type, tuple[frozenset[str] | None, Scopes]] = {}
+_TRACKED: dict[type, list[tuple[frozenset[str] | None, Scopes]]] = {}
 _TRACKED_TABLES: set[str] = set()
 
 
@@ -77,21 +77,28 @@ def _whole_site(_session: Session, _obj: Any) -> list[str]:
 
 def track(model: type, *attributes: str, scopes: Scopes = _whole_site) -> None:
     """Changes to ``model`` (or only to these attributes of it) change what
-    discussions show, in the scopes ``scopes(session, row)`` names."""
-    _TRACKED[model] = (frozenset(attributes) if attributes else _ANY, scopes)
+    pages show, in the scopes ``scopes(session, row)`` names. A model may be
+    tracked by several domains (a person's name is shown where they wrote and
+    where they translated): each names its own scopes."""
+    _TRACKED.setdefault(model, []).append((frozenset(attributes) if attributes else _ANY, scopes))
     _TRACKED_TABLES.add(model.__table__.name)
 
 
-def _tracked_scopes(obj: Any, *, dirty: bool) -> Scopes | None:
-    for model, (names, scopes) in _TRACKED.items():
+def _tracked_scopes(obj: Any, *, dirty: bool) -> list[Scopes]:
+    found = []
+    for model, registrations in _TRACKED.items():
         if not isinstance(obj, model):
             continue
-        if not dirty:
-            return scopes if names is _ANY else None
-        state = orm_attributes.instance_state(obj)
-        watched = state.mapper.column_attrs.keys() if names is _ANY else names
-        return scopes if any(state.attrs[name].history.has_changes() for name in watched) else None
-    return None
+        for names, scopes in registrations:
+            if not dirty:
+                if names is _ANY:
+                    found.append(scopes)
+                continue
+            state = orm_attributes.instance_state(obj)
+            watched = state.mapper.column_attrs.keys() if names is _ANY else names
+            if any(state.attrs[name].history.has_changes() for name in watched):
+                found.append(scopes)
+    return found
 
 
 def _changed(session: Session) -> dict[str, Any]:
@@ -111,8 +118,7 @@ def note_changed(session: Session, scopes: Iterable[str] | Select) -> None:
 def _note_flush(session: Session, _context: Any, _instances: Any) -> None:
     for obj, dirty in [*((o, False) for o in (*session.new, *session.deleted)),
                        *((o, True) for o in session.dirty)]:
-        scopes = _tracked_scopes(obj, dirty=dirty)
-        if scopes is not None:
+        for scopes in _tracked_scopes(obj, dirty=dirty):
             note_changed(session, scopes(session, obj))
 
 
@@ -289,6 +295,8 @@ class PageCache:
         self.card_hits = self.card_renders = 0
         self.reader_hits: Counter[str] = Counter()
         self.reader_renders: Counter[str] = Counter()
+        # What ``frame`` keeps: served kept, rendered.
+        self.frame_hits = self.frame_renders = 0
 
     def for_visitors(self, parts: tuple, produce: Callable[[], dict], *, scopes: Iterable[str]) -> dict:
         """``produce()`` (a JSON-able dict whose ``html`` is rendered template
@@ -335,18 +343,27 @@ class PageCache:
             return produce()
         return self._kept(["value", *parts], produce, scopes)
 
+    def frame(self, parts: tuple, produce: Callable[[], dict], *, scopes: Iterable[str]) -> dict:
+        """As ``remember``, for the part of a page every reader allowed to see it sees
+        alike, whoever they are (the draft's text on a section page): ``parts`` name the
+        page and everything else it depends on (language, time zone, address)."""
+        if self.store is None:
+            return produce()
+        return self._kept(["frame", *parts], produce, scopes, counts=("frame_hits", "frame_renders"))
+
     def _kept(self, parts: list, produce: Callable[[], Any], scopes: Iterable[str],
-              keep: Callable[[Any], bool] = lambda _v: True) -> Any:
+              keep: Callable[[Any], bool] = lambda _v: True, counts: tuple[str, str] = ("hits", "misses")) -> Any:
         if not self.reading():
             return produce()
         tokens = self.tokens((SITE, *scopes))
         raw = json.dumps([self.build, tokens, *parts], default=str)
         key = "agora:page:" + hashlib.sha256(raw.encode()).hexdigest()
         entry = self.store.get(key)
+        hit, rendered = counts
         if entry is not None:
-            self.hits += 1
+            setattr(self, hit, getattr(self, hit) + 1)
             return entry["value"]
-        self.misses += 1
+        setattr(self, rendered, getattr(self, rendered) + 1)
         value = produce()
         if keep(value):
             encoded = json.dumps(value, default=str)
