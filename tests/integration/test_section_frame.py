@@ -10,6 +10,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app.consultations import services
+from app.consultations.importers import parse_markdown
 from app.consultations.models import DraftVersion, Section, SectionObligation
 from app.consultations.translations import (
     ConsultationTranslationInput,
@@ -20,7 +22,10 @@ from app.consultations.translations import (
 from app.core.cache import SITE, consultation_scope, content_token, page_cache
 from app.core.sanitize import render_markdown
 from tests.factories import login, make_user
+from app.geography.models import Obligation
 from tests.integration.test_comments_fixtures import add_comment, make_consultation, publish_new_version
+from tests.integration.test_consultations_support import make_author, markdown_draft
+from tests.integration.test_consultations_support import make_consultation as create
 
 
 def _url(consultation, anchor: str = "article-2", **args: str) -> str:
@@ -143,8 +148,6 @@ def test_each_change_the_draft_shows_renews_its_token_and_shows(app, client, ses
 
 
 def _an_obligation(session) -> str:
-    from app.geography.models import Obligation
-
     return session.scalar(select(Obligation.code).order_by(Obligation.code).limit(1))
 
 
@@ -187,3 +190,16 @@ def test_an_author_previewing_the_working_draft_and_unknown_anchors(app, client,
     assert client.get(_url(consultation, anchor="article-1", version="2")).status_code == 404
     assert client.get(_url(consultation, anchor="no-such-provision")).status_code == 404
     assert "Preview only" not in _read(client, _url(consultation, anchor="article-1"))
+
+
+def test_importing_a_draft_renews_only_its_consultation(session):
+    author = make_author(session)
+    consultation, other = create(session, author, publish=False), create(session, author, publish=False)
+    session.commit()
+    tokens = content_token(session, consultation_scope(consultation.id)), content_token(session, SITE), \
+        content_token(session, consultation_scope(other.id))
+    services.replace_sections(session, consultation, parse_markdown(markdown_draft(2, word="permit")), actor=author)
+    session.commit()
+    after = content_token(session, consultation_scope(consultation.id)), content_token(session, SITE), \
+        content_token(session, consultation_scope(other.id))
+    assert after[0] != tokens[0] and after[1:] == tokens[1:]
