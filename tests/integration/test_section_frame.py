@@ -21,8 +21,8 @@ from app.consultations.translations import (
 )
 from app.core.cache import SITE, consultation_scope, content_token, page_cache
 from app.core.sanitize import render_markdown
-from tests.factories import login, make_user
 from app.geography.models import Obligation
+from tests.factories import login, make_user
 from tests.integration.test_comments_fixtures import add_comment, make_consultation, publish_new_version
 from tests.integration.test_consultations_support import make_author, markdown_draft
 from tests.integration.test_consultations_support import make_consultation as create
