@@ -4,8 +4,9 @@
 
 The same data set, servers, wrk load and ratios as the full run, for the named
 scenarios only (hello world and the references they compare with are measured
-too); no posting, export, digests or rate-limit check, and bench/RESULTS.md is
-left alone: a check while working on a page, not a result to record.
+too; ``decisions``: moderators deciding through the queue); no posting, export,
+digests or rate-limit check, and bench/RESULTS.md is left alone: a check while
+working on a page, not a result to record.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ def run_only(args: argparse.Namespace, stamp: str) -> str:
         Browser,
         Server,
         bench_env,
+        decide_in_turn,
         inspect,
         log,
         measure,
@@ -39,7 +41,7 @@ def run_only(args: argparse.Namespace, stamp: str) -> str:
         with app.app_context():
             scenarios = [s for s in scenarios_for(manifest, db.session) if s.name in args.only]
             db.engine.dispose()
-        unknown = set(args.only) - {s.name for s in scenarios}
+        unknown = set(args.only) - {s.name for s in scenarios} - {"decisions"}
         if unknown:
             raise SystemExit(f"no such scenario: {', '.join(sorted(unknown))}")
         inspect(url, manifest, scenarios)
@@ -68,5 +70,13 @@ def run_only(args: argparse.Namespace, stamp: str) -> str:
                         f"p95 {p95:.1f} ms = {p95 / hello['latency_ms']['p95']:.1f}x hello, {s.queries} queries "
                         f"(small object {s.small_queries}), {s.comments_shown} shown, "
                         f"errors {result['error_count']}")
+                    log(lines[-1])
+                if "decisions" in args.only:
+                    d = decide_in_turn(real, url, manifest, moderators=2, decisions=args.decisions)
+                    hello_p95 = hello["latency_ms"]["p95"]
+                    lines.append("  decisions: " + ", ".join(
+                        f"{kind} p50 {d[kind]['p50']} ms, p95 {d[kind]['p95']} ms = {d[kind]['p95'] / hello_p95:.1f}x "
+                        "hello" for kind in ("decision", "next_page"))
+                        + f"; {d['decisions']} decisions, {d['errors']} errors, {d['published']} applied")
                     log(lines[-1])
     return "\n".join(lines)

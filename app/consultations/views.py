@@ -99,6 +99,7 @@ def _reader_version(consultation: Consultation):
 @bp.get("/consultations/<int:consultation_id>")
 @public
 def show_consultation(consultation_id: int):
+    page_cache().read_tokens_first((consultation_scope(consultation_id),))  # before what its discussion keeps
     consultation = load_visible(consultation_id)
     version = _reader_version(consultation)
     sections = queries.load_sections(db.session, version)
@@ -113,6 +114,7 @@ def show_consultation(consultation_id: int):
 @bp.get("/consultations/<int:consultation_id>/sections/<anchor>")
 @public
 def show_section(consultation_id: int, anchor: str):
+    page_cache().read_tokens_first((consultation_scope(consultation_id),))
     consultation = load_visible(consultation_id, whole=False)
     version = _reader_version(consultation)
     frame = _section_frame(consultation, version, anchor)

@@ -370,6 +370,12 @@ class PageCache:
             self.store.set(key, {"value": value}, 2 * len(encoded) + 200)
         return value
 
+    def read_tokens_first(self, scopes: Iterable[str]) -> None:
+        """Read the content tokens of ``scopes`` now, before a page loads what it will keep
+        (a row read before its token could be filed under a token newer than itself)."""
+        if self.store is not None and self.reading():
+            self.tokens((SITE, *scopes))
+
     @staticmethod
     def reading() -> bool:
         """Kept copies may be read and filed now (a reading request that changed nothing)."""

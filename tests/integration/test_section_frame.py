@@ -203,3 +203,16 @@ def test_importing_a_draft_renews_only_its_consultation(session):
     after = content_token(session, consultation_scope(consultation.id)), content_token(session, SITE), \
         content_token(session, consultation_scope(other.id))
     assert after[0] != tokens[0] and after[1:] == tokens[1:]
+
+
+def test_the_tokens_are_read_before_the_draft(client, session, query_counter):
+    """A writer committing between the two reads would otherwise leave the old text filed
+    under the new token, kept until the next change."""
+    consultation = make_consultation(session)
+    session.commit()
+    with query_counter() as counter:
+        _read(client, _url(consultation))
+    statements = [" ".join(s.split()) for s in counter.statements]
+    first = {table: next(i for i, s in enumerate(statements) if f"FROM {table} " in s + " ")
+             for table in ("content_token", "consultation")}
+    assert first["content_token"] < first["consultation"]
