@@ -482,6 +482,7 @@ def post_concurrently(server: Server, url: str, manifest: dict, *, writers: int,
 
 
 ITEM = re.compile(r'name="items" value="(\d+):(\d+)"')
+BULK_ACTION = re.compile(r'<form method="post" action="([^"]+)" id="bulk-form">')
 
 
 def decide_in_turn(server: Server, url: str, manifest: dict, *, moderators: int, decisions: int) -> dict:
@@ -518,14 +519,14 @@ def decide_in_turn(server: Server, url: str, manifest: dict, *, moderators: int,
         status, _h, data = timed("next_page", browser, "GET", queue)
         for _ in range(decisions):
             page = data.decode("utf-8", "replace")
-            item, token = ITEM.search(page), CSRF.search(page)
-            if status != 200 or item is None or token is None:
+            item, token, action = ITEM.search(page), CSRF.search(page), BULK_ACTION.search(page)
+            if status != 200 or item is None or token is None or action is None:
                 with lock:
                     failures.append(f"queue page {status}, {'an item' if item else 'no item'}")
                 return
             form = {"csrf_token": html.unescape(token.group(1)), "items": f"{item.group(1)}:{item.group(2)}",
                     "action": "approve", "reason_id": "", "reason_text": ""}
-            status, headers, _ = timed("decision", browser, "POST", "/manage/moderation/bulk", form)
+            status, headers, _ = timed("decision", browser, "POST", html.unescape(action.group(1)), form)
             if status != 302:
                 with lock:
                     failures.append(f"decision {status}")

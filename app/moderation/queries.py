@@ -30,7 +30,7 @@ from app.accounts.models import User
 from app.comments.models import Comment, CommentRevision, CommentStatus
 from app.consultations.models import Consultation, Section
 from app.core.db import utcnow
-from app.core.pagination import Page, paginate
+from app.core.pagination import MAX_PER_PAGE, Page, page_number
 from app.moderation.models import (
     CommentModeration,
     DecisionAction,
@@ -118,11 +118,11 @@ def _tab_predicate(tab: str):
     return false()
 
 
-def _in_scope(stmt, user: Any):
+def _scope_params(user: Any) -> tuple[bool, dict[str, list[int]]]:
+    """Whether ``user`` moderates only some consultations, and the ``ids`` parameter of the
+    statements built for them (an empty scope matches no consultation)."""
     ids = moderated_consultation_ids(user)
-    if ids is None:
-        return stmt
-    return stmt.where(Comment.consultation_id.in_(sorted(ids) or [-1]))
+    return (False, {}) if ids is None else (True, {"ids": sorted(ids) or [-1]})
 
 
 def tab_counts(session: Session, user: Any) -> dict[str, int]:
@@ -130,43 +130,79 @@ def tab_counts(session: Session, user: Any) -> dict[str, int]:
     (comment (status, created_at)), the held ones and the flagged ones (comment_moderation
     (hold_rules), (open_flags), then each comment by its key). Pending is the first less
     the second. (One grouped count testing every pending comment for a hold took 50 ms
-    at 10,000 pending on SQLite, after every decision.)"""
-    pending = session.scalar(_in_scope(select(func.count(Comment.id)).where(
-        Comment.status == CommentStatus.PENDING), user)) or 0
-    held = session.scalar(_by_moderation_row(user, CommentModeration.hold_rules > "",
-                                             (CommentStatus.PENDING,))) or 0
-    flagged = session.scalar(_by_moderation_row(user, CommentModeration.open_flags > 0,
-                                                (CommentStatus.PUBLISHED, CommentStatus.HIDDEN))) or 0
+    at 10,000 pending on SQLite, after every decision.) The statements are built once and
+    run on the session's connection (in its transaction): they load no object."""
+    scoped, params = _scope_params(user)
+    statements = _count_statements(scoped)
+    run = session.connection().execute
+    pending = run(statements.pending, params).scalar() or 0
+    held = run(statements.held, params).scalar() or 0
+    flagged = run(statements.flagged, params).scalar() or 0
     return {"pending": pending - held, "held": held, "flagged": flagged}
 
 
-def _by_moderation_row(user: Any, condition: Any, statuses: tuple[str, ...]):
+@lru_cache(maxsize=2)
+def _count_statements(scoped: bool) -> Any:
+    """The tabs' counts, for every consultation or (``scoped``) for the list ``ids``."""
+    ids = bindparam("ids", expanding=True) if scoped else None
+    pending = select(func.count(Comment.id)).where(Comment.status == CommentStatus.PENDING)
+    if ids is not None:
+        pending = pending.where(Comment.consultation_id.in_(ids))
+    return SimpleNamespace(
+        pending=pending,
+        held=_by_moderation_row(ids, CommentModeration.hold_rules > "", (CommentStatus.PENDING,)),
+        flagged=_by_moderation_row(ids, CommentModeration.open_flags > 0,
+                                   (CommentStatus.PUBLISHED, CommentStatus.HIDDEN)))
+
+
+def _by_moderation_row(ids: Any, condition: Any, statuses: tuple[str, ...]):
     """Counts comment_moderation rows matching ``condition`` whose comment has one of
-    ``statuses`` (in the user's scope), looking each comment up by its key."""
+    ``statuses`` (in the consultations ``ids``, unless None), looking each comment up by its key."""
     def of_comment(column: Any) -> Any:
         return select(column).where(Comment.id == CommentModeration.comment_id).scalar_subquery()
 
     stmt = select(func.count()).select_from(CommentModeration).where(
         condition, of_comment(Comment.status).in_(statuses))
-    ids = moderated_consultation_ids(user)
     if ids is not None:
-        stmt = stmt.where(of_comment(Comment.consultation_id).in_(sorted(ids) or [-1]))
+        stmt = stmt.where(of_comment(Comment.consultation_id).in_(ids))
     return stmt
 
 
-def _queue_statement(user: Any, filters: QueueFilters, now: datetime):
-    """The queue's statement for ``filters`` (any page); built once per filters and scope
-    unless it depends on the time ("older than"): building it costs more than running it."""
-    if filters.older_than_days:
-        return _build_queue_statement(moderated_consultation_ids(user), filters, now)
+def _queue_statement(user: Any, filters: QueueFilters, now: datetime) -> Any:
+    """The queue's statements for ``filters`` (any page: ``statement``, its ``counting`` and
+    its ``windowed`` form); built once per filters and scope unless they depend on the time
+    ("older than"): building them costs more than running them."""
     scope = moderated_consultation_ids(user)
+    if filters.older_than_days:
+        return _paged(_build_queue_statement(scope, filters, now))
     return _kept_queue_statement(frozenset(scope) if scope is not None else None,
                                  dataclasses.replace(filters, page=1))
 
 
 @lru_cache(maxsize=128)
-def _kept_queue_statement(scope: frozenset[int] | None, filters: QueueFilters):
-    return _build_queue_statement(scope, filters, None)
+def _kept_queue_statement(scope: frozenset[int] | None, filters: QueueFilters) -> Any:
+    return _paged(_build_queue_statement(scope, filters, None))
+
+
+def _paged(statement: Any) -> Any:
+    """``statement`` with what ``paginate`` (app/core/pagination.py) builds of it for each page:
+    its count, and one window of it (``limit`` and ``offset`` bound when it runs)."""
+    return SimpleNamespace(
+        statement=statement,
+        counting=select(func.count()).select_from(statement.order_by(None).subquery()),
+        windowed=statement.limit(bindparam("limit")).offset(bindparam("offset")))
+
+
+def _window(session: Session, statements: Any, page: Any, per_page: int, count: Callable[[Any], int] | None) -> Page:
+    """``paginate(statement, page, per_page, scalars=False, count=count)``, with the statements
+    built once: one count (or ``count``'s answer) and one windowed select; a page past the end
+    shows the last page."""
+    per_page = max(1, min(int(per_page), MAX_PER_PAGE))
+    total = (count(statements.counting) if count else session.scalar(statements.counting)) or 0
+    pages = max(1, -(-total // per_page))
+    number = min(page_number(page), pages)
+    rows = session.execute(statements.windowed, {"limit": per_page, "offset": (number - 1) * per_page}).all()
+    return Page(items=list(rows), page=number, per_page=per_page, total=total)
 
 
 def _build_queue_statement(scope: Any, filters: QueueFilters, now: datetime | None):
@@ -209,7 +245,7 @@ def author_histories(session: Session, author_ids: set[int], *, recent: int = 0)
         return histories
     ids = sorted(author_ids)
     statements = _context_statements()
-    for subject_id, action, count in session.execute(statements.decisions, {"ids": ids}):
+    for subject_id, action, count in session.connection().execute(statements.decisions, {"ids": ids}):
         histories[subject_id].decisions[action] = count
     if recent:
         _latest_decisions(session, ids, recent, histories)
@@ -260,17 +296,17 @@ def _latest_decisions(session: Session, ids: list[int], recent: int,
 def review_queue(session: Session, user: Any, filters: QueueFilters, *, now: datetime | None = None,
                  per_page: int = PER_PAGE, count: Callable[[Any], int] | None = None) -> Page:
     """One page of the queue; each item carries its context. ``count`` may answer
-    the number of items (see ``paginate``)."""
+    the number of items (see ``_window``)."""
     now = now or utcnow()
-    page = paginate(_queue_statement(user, filters, now), filters.page, per_page, session=session, scalars=False,
-                    count=count)
+    page = _window(session, _queue_statement(user, filters, now), filters.page, per_page, count)
     rows = list(page.items)
     comments = [row[0] for row in rows]
     ids = [c.id for c in comments]
     statements = _context_statements()
+    run = session.connection().execute  # columns only: no object to load
 
     def rows_for(name: str, wanted: set[int]) -> Any:
-        return session.execute(getattr(statements, name), {"ids": sorted(wanted)}).all() if wanted else []
+        return run(getattr(statements, name), {"ids": sorted(wanted)}).all() if wanted else []
 
     consultations = dict(rows_for("consultations", {c.consultation_id for c in comments}))
     sections = {s.id: s for s in rows_for("sections", {c.section_id for c in comments if c.section_id})}
@@ -290,15 +326,18 @@ def review_queue(session: Session, user: Any, filters: QueueFilters, *, now: dat
 
 def queue_stamp(session: Session) -> list:
     """What a kept queue page shows that renews no content token: sanctions (in the authors'
-    histories), consultation titles and the reasons offered. One small query."""
-    return list(session.execute(_stamp_statement()).one())
+    histories), consultation titles and the reasons offered. One small query, asked of the
+    session's connection (in its transaction): it loads no object, and the ORM's handling
+    of a statement costs twice what the database does with it."""
+    return list(session.connection().execute(_stamp_statement()).one())
 
 
 @lru_cache(maxsize=1)
 def _stamp_statement() -> Any:
+    sanction, consultation, reason = Sanction.__table__.c, Consultation.__table__.c, ReasonTemplate.__table__.c
     return select(*(select(column).scalar_subquery() for column in (
-        func.count(Sanction.id), func.max(Sanction.id), func.max(Sanction.lifted_at),
-        func.max(Consultation.updated_at), func.count(ReasonTemplate.id), func.max(ReasonTemplate.updated_at))))
+        func.count(sanction.id), func.max(sanction.id), func.max(sanction.lifted_at),
+        func.max(consultation.updated_at), func.count(reason.id), func.max(reason.updated_at))))
 
 
 def queue_consultations(session: Session, user: Any) -> list[tuple[int, str]]:
@@ -306,15 +345,20 @@ def queue_consultations(session: Session, user: Any) -> list[tuple[int, str]]:
     Each consultation is asked whether it has a pending comment and a flagged one, each
     through an index (comment (consultation_id, status, path)): collecting the consultations
     of every pending comment read all of them (50 ms at 10,000 pending on SQLite)."""
+    scoped, params = _scope_params(user)
+    return [(cid, title) for cid, title in session.connection().execute(_consultations_statement(scoped), params)]
+
+
+@lru_cache(maxsize=2)
+def _consultations_statement(scoped: bool) -> Any:
     in_it = Comment.consultation_id == Consultation.id
     pending = select(Comment.id).where(in_it, Comment.status == CommentStatus.PENDING).exists()
     flagged = (select(Comment.id).join(CommentModeration, CommentModeration.comment_id == Comment.id)
                .where(in_it, _tab_predicate("flagged")).exists())
     stmt = select(Consultation.id, Consultation.title).where(or_(pending, flagged)).order_by(Consultation.title)
-    ids = moderated_consultation_ids(user)
-    if ids is not None:
-        stmt = stmt.where(Consultation.id.in_(sorted(ids) or [-1]))
-    return [(cid, title) for cid, title in session.execute(stmt)]
+    if scoped:
+        stmt = stmt.where(Consultation.id.in_(bindparam("ids", expanding=True)))
+    return stmt
 
 
 def active_reasons(session: Session) -> list[ReasonTemplate]:

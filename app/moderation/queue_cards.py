@@ -20,12 +20,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from babel.dates import TIMEDELTA_UNITS
 from flask import render_template
-from flask_babel import get_timezone
+from flask_babel import format_timedelta, get_timezone
 from markupsafe import Markup
 
 from app.core.cache import page_cache
-from app.core.i18n import relative, viewer_locale
+from app.core.db import utcnow
+from app.core.i18n import viewer_locale
 from app.core.slots import fill, slot, split
 
 CHECKED = " checked"
@@ -60,14 +62,48 @@ def ago_slots(items: list) -> list[str]:
     return [item.comment.created_at.isoformat() for item in items]
 
 
-def ago(moment: str) -> str:
-    """A kept card's "3 days ago", now."""
-    return str(Markup.escape(relative(datetime.fromisoformat(moment))))
+def ago(moments: list[str]) -> Callable[[str], str]:
+    """What fills the n-th "3 days ago" slot of a kept page, now (``moments``: from ``ago_slots``)."""
+    now, locale = utcnow(), viewer_locale()
+    return lambda n: relative_escaped(datetime.fromisoformat(moments[int(n)]), now, locale)
+
+
+def relative_escaped(value: datetime, now: datetime | None = None, locale: str | None = None) -> str:
+    """What ``relative`` (app/core/i18n.py: "3 days ago", "in 2 hours") says of ``value``, escaped.
+
+    Babel's text depends only on the language, the direction, the unit it picks and the rounded
+    number of those units; formatting it costs more than the rest of a kept queue page's own
+    work (25 cards), so each text is formatted once per (language, direction, unit, number)
+    and looked up afterwards. ``_unit`` picks the unit as ``babel.dates.format_timedelta``
+    does with ``relative``'s threshold (1.0) and granularity (second)."""
+    delta = value - (now or utcnow())
+    seconds = delta.total_seconds()
+    key = (locale or viewer_locale(), seconds >= 0, *_unit(seconds))
+    text = _RELATIVE.get(key)
+    if text is None:
+        if len(_RELATIVE) >= _RELATIVE_MAX:
+            _RELATIVE.clear()
+        text = _RELATIVE[key] = str(Markup.escape(format_timedelta(delta, add_direction=True, threshold=1.0)))
+    return text
+
+
+_RELATIVE: dict[tuple, str] = {}
+_RELATIVE_MAX = 4096
+
+
+def _unit(seconds: float) -> tuple[str, int]:
+    for unit, size in TIMEDELTA_UNITS:
+        value = abs(seconds) / size
+        if value >= 1.0 or unit == "second":
+            if unit == "second" and value > 0:
+                value = max(1, value)
+            return unit, int(round(value))
+    raise AssertionError("unreachable: the last unit is the second")
 
 
 def _filled(pieces: list[str], comment: Any, checked: Callable[[str], bool], ago_slot: str | None) -> Markup:
     box = CHECKED if checked(f"{comment.id}:{comment.version}") else ""
-    when = ago_slot or str(Markup.escape(relative(comment.created_at)))
+    when = ago_slot or relative_escaped(comment.created_at)
     return Markup(fill(pieces, lambda kind, _index: box if kind == "c" else when))  # noqa: S704 - our template's output
 
 

@@ -159,6 +159,9 @@ def queue_counts() -> dict[str, int]:
 
 
 def _render_queue(status: int = 200, bulk_form: BulkDecisionForm | None = None):
+    # The tokens the kept content is filed under, read before what it shows (the counts below are
+    # in it): for a moderator of some consultations ``queue_counts`` reads only theirs.
+    page_cache().read_tokens_first([CONSULTATIONS])
     counts = queue_counts()
     filters = _filters(counts)
     if bulk_form is None and request.method == "GET" and not filters.older_than_days:
@@ -181,8 +184,8 @@ def _kept_body(counts: dict[str, int], filters: queries.QueueFilters) -> Markup:
 
     # Every consultation's token, whatever the scope: an author's history counts decisions anywhere.
     kept = page_cache().for_readers(parts, produce, scopes=[CONSULTATIONS])
-    token, moments = generate_csrf(), kept["ago"]
-    return Markup(fill(kept["html"], lambda kind, n: token if kind == "c" else queue_cards.ago(moments[int(n)])))  # noqa: S704
+    token, ago = generate_csrf(), queue_cards.ago(kept["ago"])
+    return Markup(fill(kept["html"], lambda kind, n: token if kind == "c" else ago(n)))  # noqa: S704 - our template's output
 
 
 def _body(counts: dict[str, int], filters: queries.QueueFilters, bulk_form: BulkDecisionForm | None, *,
