@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.cache import SITE, consultation_scope, track
+from app.core.cache import SITE, consultation_scope, draft_scope, track
 from app.core.db import Base, TimestampMixin, utcnow
 
 if TYPE_CHECKING:
@@ -319,14 +319,18 @@ class Invitation(Base):
 Index("ix_consultation_status_closes_at", Consultation.status, Consultation.closes_at)
 
 
-# What a consultation's pages show of it (its title, dates and languages, its versions, the
-# provisions' text and obligations) is kept under its content token with the rest of its
-# pages (app/core/cache.py): a change renews it. A row not yet tied to a consultation
-# renews the site's token.
+# What a consultation's pages show of its text (its title, dates and languages, its versions,
+# the provisions and their obligations) is kept under its draft token (the section pages'
+# draft part) and its content token (its discussions name versions and sections): a change
+# renews both (app/core/cache.py). A row not yet tied to a consultation renews the site's.
+
+def text_scopes(consultation_id: int | None) -> list[str]:
+    return [consultation_scope(consultation_id), draft_scope(consultation_id)]
+
 
 def _version_scopes(_session: Any, version: DraftVersion) -> list[str]:
     consultation = version.__dict__.get("consultation")
-    return [consultation_scope(version.consultation_id or (consultation.id if consultation is not None else None))]
+    return text_scopes(version.consultation_id or (consultation.id if consultation is not None else None))
 
 
 def _section_scopes(session: Any, section: Section) -> list[str]:
@@ -345,7 +349,7 @@ def _section_obligation_scopes(session: Any, row: SectionObligation) -> list[str
     return _section_scopes(session, section) if section is not None else [SITE]
 
 
-track(Consultation, scopes=lambda _s, consultation: [consultation_scope(consultation.id)])
+track(Consultation, scopes=lambda _s, consultation: text_scopes(consultation.id))
 track(DraftVersion, scopes=_version_scopes)
 track(Section, scopes=_section_scopes)
 track(SectionObligation, scopes=_section_obligation_scopes)

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
-from app.core.cache import consultation_scope, track
+from app.consultations.models import text_scopes
+from app.core.cache import draft_scope, track
 from app.core.db import Base, utcnow
 
 
@@ -90,18 +92,20 @@ class SectionTranslation(Base):
         return self.source_digest == section_digest(section)
 
 
-# Pages kept for visitors are filed under the consultation's content token: a saved
-# translation renews it (app/core/cache.py).
-track(ConsultationTranslation, scopes=lambda _s, row: [consultation_scope(row.consultation_id)])
-track(SectionTranslation, scopes=lambda _s, row: [consultation_scope(row.consultation_id)])
+# Pages kept for visitors and the section pages' draft part are filed under the consultation's
+# content and draft tokens: a saved translation renews them (app/core/cache.py).
+track(ConsultationTranslation, scopes=lambda _s, row: text_scopes(row.consultation_id))
+track(SectionTranslation, scopes=lambda _s, row: text_scopes(row.consultation_id))
 
 
-def _translated_by(user: User):
-    """Every consultation a person translated part of: where their name is shown as translator."""
-    return select(ConsultationTranslation.consultation_id).where(or_(
-        ConsultationTranslation.translator_id == user.id,
-        ConsultationTranslation.consultation_id.in_(
-            select(SectionTranslation.consultation_id).where(SectionTranslation.translator_id == user.id))))
+def _translated_by(session: Any, user: User) -> list[str]:
+    """The draft tokens of every consultation a person translated part of: where their name
+    is shown as the translator."""
+    return [draft_scope(cid) for cid in session.scalars(
+        select(ConsultationTranslation.consultation_id).where(or_(
+            ConsultationTranslation.translator_id == user.id,
+            ConsultationTranslation.consultation_id.in_(
+                select(SectionTranslation.consultation_id).where(SectionTranslation.translator_id == user.id)))))]
 
 
-track(User, "_display_name", "erased_at", scopes=lambda _s, user: _translated_by(user))
+track(User, "_display_name", "erased_at", scopes=_translated_by)

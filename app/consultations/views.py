@@ -27,7 +27,7 @@ from app.consultations.models import Attachment, Consultation, Section, Status
 from app.consultations.policy import can_edit_consultation, can_manage_consultations
 from app.consultations.reader_language import chosen_text_language, reader_language
 from app.core.authz import public
-from app.core.cache import consultation_scope, page_cache
+from app.core.cache import consultation_scope, draft_scope, page_cache
 from app.core.db import db
 from app.core.handling import or_404
 from app.core.i18n import viewer_locale
@@ -114,7 +114,7 @@ def show_consultation(consultation_id: int):
 @bp.get("/consultations/<int:consultation_id>/sections/<anchor>")
 @public
 def show_section(consultation_id: int, anchor: str):
-    page_cache().read_tokens_first((consultation_scope(consultation_id),))
+    page_cache().read_tokens_first((consultation_scope(consultation_id), draft_scope(consultation_id)))
     consultation = load_visible(consultation_id, whole=False)
     version = _reader_version(consultation)
     frame = _section_frame(consultation, version, anchor)
@@ -126,8 +126,9 @@ def show_section(consultation_id: int, anchor: str):
 
 def _section_frame(consultation: Consultation, version: Any, anchor: str) -> dict:
     """What the section page shows of the draft (consultations/_section_frame.html), kept
-    for every reader allowed to see the version under the consultation's content token
-    (a change to its text, versions, sections, translations or translators renews it),
+    for every reader allowed to see the version under the consultation's draft token
+    (a change to its text, versions, sections, translations or translators renews it;
+    comments, supports and flags do not),
     per interface language, time zone, content language and address; 404 for an anchor
     the version does not have."""
     language = reader_language()
@@ -146,7 +147,7 @@ def _section_frame(consultation: Consultation, version: Any, anchor: str) -> dic
     frame = page_cache().frame(
         ("section", consultation.id, version.id if version else None, anchor, viewer_locale(),
          str(get_timezone()), language, chosen_text_language()),
-        render, scopes=(consultation_scope(consultation.id),))
+        render, scopes=(draft_scope(consultation.id),))
     return {**frame, **{part: Markup(frame[part]) for part in FRAME_PARTS}}  # noqa: S704 - our template's output
 
 

@@ -71,6 +71,12 @@ def consultation_scope(consultation_id: Any) -> str:
     return f"consultation:{consultation_id}" if consultation_id is not None else SITE
 
 
+def draft_scope(consultation_id: Any) -> str:
+    """The consultation's text alone (title, versions, provisions, translations), which
+    comments, supports and flags leave as it is: what section pages keep of the draft."""
+    return f"draft:{consultation_id}" if consultation_id is not None else SITE
+
+
 def _whole_site(_session: Session, _obj: Any) -> list[str]:
     return [SITE]
 
@@ -288,12 +294,14 @@ class PageCache:
 
     @staticmethod
     def tokens(scopes: tuple[str, ...]) -> list[tuple[str, str]]:
-        """The content tokens of ``scopes``, read once per request and set of scopes (a
-        reading request changes nothing)."""
+        """The content tokens of ``scopes``, read once per request (a reading request changes
+        nothing): from the tokens of a wider set read earlier, if any."""
         known = g.setdefault("content_tokens", {})
         key = tuple(sorted(set(scopes)))
         if key not in known:
-            known[key] = content_tokens(db.session, key)
+            wider = next((k for k in known if CONSULTATIONS not in k and set(key) <= set(k)), None)
+            known[key] = ([row for row in known[wider] if row[0] in key] if wider is not None and CONSULTATIONS
+                          not in key else content_tokens(db.session, key))
         return known[key]
 
     def clear(self) -> None:

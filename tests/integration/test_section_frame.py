@@ -1,9 +1,9 @@
 """The draft's part of a section page (title, breadcrumbs, the provision, its
 translations and the links to its neighbours) is rendered once and kept for
-every reader under the consultation's content token (app/consultations/views.py
+every reader under the consultation's draft token (app/consultations/views.py
 ``_section_frame``): served again to visitors and signed-in readers alike while
 nothing changes, never after a change to anything it shows, and kept when
-another consultation changes."""
+comments are written on it or another consultation changes."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from app.consultations.translations import (
     save_consultation_translation,
     save_section_translation,
 )
-from app.core.cache import SITE, consultation_scope, content_token, page_cache
+from app.core.cache import SITE, consultation_scope, content_token, draft_scope, page_cache
 from app.core.sanitize import render_markdown
 from app.geography.models import Obligation
 from tests.factories import login, make_user
@@ -109,8 +109,9 @@ def test_each_change_the_draft_shows_renews_its_token_and_shows(app, client, ses
     session.commit()
     args = {"text_language": "fr"} if "transl" in change else {}
     before = _read(client, _url(consultation, **args))
-    scope, tokens = consultation_scope(consultation.id), (content_token(session, SITE),
-                                                          content_token(session, consultation_scope(other.id)))
+    scope, tokens = draft_scope(consultation.id), (content_token(session, SITE),
+                                                   content_token(session, consultation_scope(other.id)),
+                                                   content_token(session, draft_scope(other.id)))
     token = content_token(session, scope)
 
     if change == "section heading":
@@ -139,9 +140,9 @@ def test_each_change_the_draft_shows_renews_its_token_and_shows(app, client, ses
     assert shown not in before
     session.commit()
 
-    assert content_token(session, scope) != token, f"{change}: the consultation's pages are renewed"
-    assert (content_token(session, SITE), content_token(session, consultation_scope(other.id))) == tokens, (
-        f"{change}: nothing else is")
+    assert content_token(session, scope) != token, f"{change}: the consultation's draft is renewed"
+    assert (content_token(session, SITE), content_token(session, consultation_scope(other.id)),
+            content_token(session, draft_scope(other.id))) == tokens, f"{change}: nothing else is"
     assert shown in _read(client, _url(consultation, **args)), "visitors see the change"
     login(client, make_user(session))
     assert shown in _read(client, _url(consultation, **args)), "participants see the change"
@@ -155,29 +156,36 @@ def test_changes_the_draft_does_not_show_keep_its_token(session):
     consultation = make_consultation(session)
     someone = make_user(session, display_name="Jonas Berg")
     session.commit()
-    scope = consultation_scope(consultation.id)
-    before = content_token(session, scope), content_token(session, SITE)
+    scopes = (consultation_scope(consultation.id), draft_scope(consultation.id), SITE)
+    before = [content_token(session, scope) for scope in scopes]
     someone.display_name = "Jonas Berg-Olsen"  # translated nothing, wrote nothing
     someone.timezone = "Europe/Oslo"
     session.commit()
-    assert (content_token(session, scope), content_token(session, SITE)) == before
+    assert [content_token(session, scope) for scope in scopes] == before
 
 
-def test_a_write_on_another_consultation_keeps_the_draft(app, client, session):
-    """Through the web, as in production (the test's own flushes forget every kept page)."""
+def test_comments_keep_the_draft_and_other_consultations_keep_theirs(app, client, session):
+    """Through the web, as in production (the test's own flushes forget every kept page): a
+    support and a reply renew the consultation's discussion, not its draft text."""
     kept_one, written_on = make_consultation(session), make_consultation(session)
     author = make_user(session)
     comment = add_comment(session, written_on, author, section=written_on.current_version.sections[0],
                           body="Brokering needs a licence.")
     session.commit()
-    _read(client, _url(kept_one))
+    for consultation in (kept_one, written_on):
+        _read(client, _url(consultation, anchor="article-1"))
     login(client, make_user(session))
     assert client.post(f"/consultations/{written_on.id}/comments/{comment.id}/support").status_code == 302
+    assert client.post(f"/consultations/{written_on.id}/comments/new", data={
+        "body": "A reply about transit.", "kind": "comment", "audience": "public", "language": "en",
+        "parent_id": comment.id, "section_id": comment.section_id, "idempotency_key": "b" * 32}).status_code == 302
+    client.post("/logout")
     renders, hits = _counts(app)
-    _read(client, _url(kept_one))
+    _read(client, _url(kept_one, anchor="article-1"))
     assert _counts(app) == (renders, hits + 1), "the other consultation's draft is served kept"
-    _read(client, _url(written_on, anchor="article-1"))
-    assert _counts(app) == (renders + 1, hits + 1)
+    page = _read(client, _url(written_on, anchor="article-1"))
+    assert _counts(app) == (renders, hits + 2), "so is the draft of the one written on"
+    assert "A reply about transit." in page and "1 supporter" in page, "its discussion is not"
 
 
 def test_an_author_previewing_the_working_draft_and_unknown_anchors(app, client, session):
@@ -196,12 +204,11 @@ def test_importing_a_draft_renews_only_its_consultation(session):
     author = make_author(session)
     consultation, other = create(session, author, publish=False), create(session, author, publish=False)
     session.commit()
-    tokens = content_token(session, consultation_scope(consultation.id)), content_token(session, SITE), \
-        content_token(session, consultation_scope(other.id))
+    scopes = (draft_scope(consultation.id), SITE, consultation_scope(other.id), draft_scope(other.id))
+    tokens = [content_token(session, scope) for scope in scopes]
     services.replace_sections(session, consultation, parse_markdown(markdown_draft(2, word="permit")), actor=author)
     session.commit()
-    after = content_token(session, consultation_scope(consultation.id)), content_token(session, SITE), \
-        content_token(session, consultation_scope(other.id))
+    after = [content_token(session, scope) for scope in scopes]
     assert after[0] != tokens[0] and after[1:] == tokens[1:]
 
 
@@ -216,3 +223,4 @@ def test_the_tokens_are_read_before_the_draft(client, session, query_counter):
     first = {table: next(i for i, s in enumerate(statements) if f"FROM {table} " in s + " ")
              for table in ("content_token", "consultation")}
     assert first["content_token"] < first["consultation"]
+    assert sum("FROM content_token" in s for s in statements) == 1, "the draft and the discussion share one read"
