@@ -411,6 +411,18 @@ def comment_form(token: str, posting: dict, body: str) -> dict[str, str]:
             "version_id": str(posting["version_id"]), "idempotency_key": uuid.uuid4().hex}
 
 
+def run_together(threads: list[threading.Thread], ready: threading.Barrier) -> float:
+    """Start the client threads, release them at once (each waits on ``ready``, as does this
+    one) and return the seconds until the last one is done."""
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
 def post_concurrently(server: Server, url: str, manifest: dict, *, writers: int, per_writer: int,
                       targets: list[dict] | None = None) -> dict:
     """16 writers post at once through the real form; every 2xx/3xx must have its row.
@@ -452,15 +464,8 @@ def post_concurrently(server: Server, url: str, manifest: dict, *, writers: int,
             with lock:
                 results.append((status, form["idempotency_key"], time.perf_counter() - started, error))
 
-    threads = [threading.Thread(target=writer, args=(email, per_writer))
-               for email in manifest["scenario"]["posting"]["writers"][:writers]]
-    for thread in threads:
-        thread.start()
-    ready.wait()
-    started = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
+    elapsed = run_together([threading.Thread(target=writer, args=(email, per_writer))
+                            for email in manifest["scenario"]["posting"]["writers"][:writers]], ready)
     ok = [key for status, key, _t, _e in results if 200 <= status < 400]
     failed = [(status, error) for status, _k, _t, error in results if not 200 <= status < 400]
     engine = create_engine(url)
@@ -537,14 +542,7 @@ def decide_in_turn(server: Server, url: str, manifest: dict, *, moderators: int,
             status, _h, data = timed("next_page", browser, "GET",
                                      location.path + (f"?{location.query}" if location.query else ""))
 
-    threads = [threading.Thread(target=moderator, args=one) for one in sessions]
-    for thread in threads:
-        thread.start()
-    ready.wait()
-    started = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
+    elapsed = run_together([threading.Thread(target=moderator, args=one) for one in sessions], ready)
     engine = create_engine(url)
     comment = table("comment", column("id"), column("status"))
     with engine.connect() as conn:
