@@ -103,6 +103,7 @@ def queue_email(
     dedupe_key: str,
     locale: str | None = None,
     sealed_values: dict[str, str] | None = None,
+    flush: bool = True,
     **context: Any,
 ) -> OutboxMessage | None:
     """Queue one e-mail unless a message with this dedupe key exists already.
@@ -110,7 +111,8 @@ def queue_email(
     ``to`` is a bare address (display names are not accepted: they are a
     header-injection surface and the platform does not need them).
     ``sealed_values`` are secrets stored encrypted; the context carries
-    ``sealed(name)`` where each one goes.
+    ``sealed(name)`` where each one goes. ``flush=False`` leaves the row to the session's next
+    flush (a caller that flushes or commits next anyway saves one).
     """
     if not _BARE_ADDRESS.fullmatch(to or ""):
         raise ValueError(f"not a bare e-mail address: {to!r}")
@@ -126,7 +128,8 @@ def queue_email(
         sealed=_seal(sealed_values) if sealed_values else None,
     )
     session.add(message)
-    session.flush()
+    if flush:
+        session.flush()
     return message
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.comments.models import AUDIENCES, Comment, CommentStatus, NotificationKind
 from app.consultations.models import Consultation
@@ -136,8 +136,11 @@ def _apply(session: Session, comment: Comment, data: DecisionInput, template: Re
     return state
 
 
+_UNREAD = object()  # the comment's moderation state not read yet
+
+
 def decide(session: Session, comment: Comment, data: DecisionInput, *, expected_version: int | None, actor: Any,
-           now: datetime | None = None, _spam_batch: bool = True) -> ModerationDecision:
+           now: datetime | None = None, _spam_batch: bool = True, _state: Any = _UNREAD) -> ModerationDecision:
     """Take one decision on one comment, with its reason; notify the author; audit it."""
     now = now or utcnow()
     if data.action not in TRANSITIONS:
@@ -150,7 +153,8 @@ def decide(session: Session, comment: Comment, data: DecisionInput, *, expected_
     others = _spam_candidates(session, comment, actor) if data.action == A.SPAM and _spam_batch else []
     # Every row this decision changes, before the audit lock (app/core/transactions.py).
     _lock_items(session, [comment, *others])
-    state = moderation_state(session, comment)
+    # ``decide_many`` may pass the state (or its absence) it read with the comment.
+    state = moderation_state(session, comment) if _state is _UNREAD else _state
     before = _snapshot(comment, state)
     was_published = comment.is_published
     state = _apply(session, comment, data, template, reason_text, state, actor=actor, now=now)
@@ -206,7 +210,15 @@ def decide_many(session: Session, items: list[tuple[int, int]], data: DecisionIn
         raise DomainError(_l("This decision cannot be taken on several items at once."), field="action")
     if not items:
         raise DomainError(_l("Select at least one item."), field="items")
-    comments = {c.id: c for c in session.scalars(select(Comment).where(Comment.id.in_([i for i, _ in items])))}
+    # Each comment with its moderation state, its author and its consultation (what the decision's
+    # notice names): one statement, where each would be read on its own.
+    rows = session.execute(select(Comment, CommentModeration, Consultation)
+                           .join(Consultation, Consultation.id == Comment.consultation_id)
+                           .outerjoin(CommentModeration, CommentModeration.comment_id == Comment.id)
+                           .options(joinedload(Comment.author))
+                           .where(Comment.id.in_([i for i, _ in items]))).all()
+    comments = {c.id: c for c, _state, _consultation in rows}
+    states = {c.id: state for c, state, _consultation in rows}
     # Check every item before changing any.
     for comment_id, version in items:
         comment = comments.get(comment_id)
@@ -217,14 +229,19 @@ def decide_many(session: Session, items: list[tuple[int, int]], data: DecisionIn
     if data.action == A.SPAM:
         chosen += [other for c in chosen for other in _spam_candidates(session, c, actor)]
     _lock_items(session, chosen)  # all of them before the first audit entry
+    # The states read with the comments serve when nothing could change them in between: SQLite's
+    # write transaction began before that read (PostgreSQL reads them again under the row locks), and
+    # no spam decision takes another item of the same author (and its state) along.
+    reuse_states = data.action != A.SPAM and session.get_bind().dialect.name != "postgresql"
     decisions = []
     with session.begin_nested():  # a refusal half-way leaves nothing changed
         for comment_id, _version in items:
             comment = comments[comment_id]
             if comment.status == CommentStatus.SPAM and data.action == A.SPAM:
                 continue  # taken along by an earlier item of the same author
+            state = states[comment_id] if reuse_states else _UNREAD
             decisions.append(decide(session, comment, data, expected_version=comment.version, actor=actor,
-                                    now=now))
+                                    now=now, _state=state))
     return decisions
 
 

@@ -45,9 +45,10 @@ def notify_decision(session: Session, decision: ModerationDecision, comment: Com
     consultation = session.get(Consultation, comment.consultation_id)
     from app.comments.notifications import excerpt, queue_participant_email
 
-    # The author's e-mail frequency applies (daily: it comes in the day's e-mail).
+    # The author's e-mail frequency applies (daily: it comes in the day's e-mail). The message is
+    # written with the decision's next flush (the next item's, or the commit's): one flush fewer.
     queue_participant_email(session, author, kind=NotificationKind.MODERATION, template="moderation/decision",
-                            dedupe_key=key,
+                            dedupe_key=key, flush=False,
                             decision=decision, comment=comment,
                             consultation=consultation, excerpt=excerpt(comment) if comment.body_html else "",
                             url=_link("moderation.my_moderation", _anchor=f"decision-{decision.id}"),

@@ -361,6 +361,18 @@ def _consultations_statement(scoped: bool) -> Any:
     return stmt
 
 
+def active_reason_rows(session: Session) -> list[tuple[int, str]]:
+    """The active reasons' ids and labels, in their order: what the forms offer. Columns only,
+    asked of the session's connection (in its transaction): no object to load."""
+    return [tuple(row) for row in session.connection().execute(_active_reasons_statement())]
+
+
+@lru_cache(maxsize=1)
+def _active_reasons_statement() -> Any:
+    reason = ReasonTemplate.__table__.c
+    return select(reason.id, reason.label).where(reason.active.is_(True)).order_by(reason.position, reason.id)
+
+
 def active_reasons(session: Session) -> list[ReasonTemplate]:
     return list(session.scalars(select(ReasonTemplate).where(ReasonTemplate.active.is_(True))
                                 .order_by(ReasonTemplate.position, ReasonTemplate.id)))

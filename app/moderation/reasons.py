@@ -8,7 +8,7 @@ reworded is shown as written.
 
 from __future__ import annotations
 
-from flask_babel import gettext
+from app.core.i18n import current_translations
 
 
 def N_(text: str) -> str:  # noqa: N802 - the name Babel's extractor looks for
@@ -50,4 +50,5 @@ def shown(text: str | None) -> str:
     it is a shipped text, as written otherwise."""
     if not text:
         return ""
-    return gettext(text) if text in SHIPPED_TEXTS else text
+    # ``gettext`` without its per-call lookups (a form offers every reason).
+    return current_translations().ugettext(text) if text in SHIPPED_TEXTS else text

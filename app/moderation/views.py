@@ -38,7 +38,7 @@ from app.moderation.forms import (
     DecisionForm,
     SanctionForm,
     UndoForm,
-    reason_choices,
+    reason_choices_for,
     to_int,
 )
 from app.moderation.models import FLAG_REASONS
@@ -99,12 +99,15 @@ def _moderated_comment(comment_id: int) -> Comment:
     return comment
 
 
-def _reasons():
-    return queries.active_reasons(db.session)
+def _reason_choices() -> list[tuple[str, str]]:
+    """The reasons a form offers, read once per request (a page may show two forms)."""
+    if "reason_choices" not in g:
+        g.reason_choices = reason_choices_for(queries.active_reason_rows(db.session))
+    return g.reason_choices
 
 
 def _with_reasons(form):
-    form.reason_id.choices = reason_choices(_reasons())
+    form.reason_id.choices = list(_reason_choices())
     return form
 
 
