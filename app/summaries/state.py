@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.consultations.models import Consultation, Status
 from app.core.errors import Conflict, DomainError
@@ -40,5 +40,10 @@ def check_summarisable(consultation: Consultation) -> None:
                                           "forwarded."))
 
 
-def get_summary(session: Session, consultation_id: int) -> Summary | None:
-    return session.scalar(select(Summary).where(Summary.consultation_id == consultation_id))
+def get_summary(session: Session, consultation_id: int, *, with_revisions: bool = False) -> Summary | None:
+    """The consultation's summary; ``with_revisions``: its revisions in the same statement (the
+    consultation page asks which one its reader may see, summary or not, in one query)."""
+    query = select(Summary).where(Summary.consultation_id == consultation_id)
+    if with_revisions:
+        return session.scalars(query.options(joinedload(Summary.revisions))).unique().first()
+    return session.scalar(query)

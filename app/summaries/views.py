@@ -46,7 +46,7 @@ def _template_globals(state) -> None:
     state.app.jinja_env.globals.update(
         DECISION_LABELS=DECISION_LABELS, can_view_summary=can_view_summary, can_write_summary=can_write_summary,
         can_enter_dispositions=can_enter_dispositions, can_use_forwarded_inbox=can_use_forwarded_inbox,
-        summary_of=lambda consultation_id: services.get_summary(db.session, consultation_id),
+        summary_of=lambda consultation_id: services.get_summary(db.session, consultation_id, with_revisions=True),
         summary_revision_for=lambda summary, consultation: shown_revision(current_user, summary, consultation),
         # Globals rather than a context processor, so imported macros see them too.
         SUMMARY_KIND_LABELS=KIND_BADGES, SUMMARY_STANCE_LABELS=STANCE_LABELS,

@@ -11,7 +11,9 @@ from itertools import count, cycle
 
 from app.accounts.models import Role
 from app.comments.models import Comment, CommentStatus, path_segment
+from app.core.db import utcnow
 from app.moderation.models import CommentModeration, Flag
+from app.summaries.models import Summary, SummaryRevision
 from tests.factories import grant, login, make_user
 from tests.integration.test_comments_fixtures import make_consultation
 
@@ -166,3 +168,24 @@ def test_review_queue_runs_the_same_queries_for_10_and_300_pending_items(client,
                 assert page.count(b'name="items"') == min(pending, 25)
     for view in ("first", "filtered", "flagged"):
         assert counts[("small", view)] == counts[("large", view)], counts
+
+
+def test_consultation_page_runs_the_same_queries_with_and_without_a_summary(client, session, query_counter):
+    """The bench compares the consultation page of a summarised consultation with one of a
+    consultation without a summary: the panel reads the summary with its revisions at once."""
+    counts = []
+    for summarised in (False, True):
+        consultation = make_consultation(session)
+        if summarised:
+            summary = Summary(consultation_id=consultation.id, status="published")
+            session.add(summary)
+            session.flush()
+            session.add(SummaryRevision(summary_id=summary.id, number=1, overall_source="s",
+                                        overall_html="<p>s</p>", published_at=utcnow()))
+        session.commit()
+        client.get(f"/consultations/{consultation.id}")
+        with query_counter() as counter:
+            page = client.get(f"/consultations/{consultation.id}").get_data(as_text=True)
+        assert ("Read the summary of the comments" in page) is summarised
+        counts.append(counter.count)
+    assert counts[0] == counts[1]
