@@ -11,6 +11,7 @@ from flask_babel import get_timezone
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import make_transient_to_detached
 
 from app.consultations import queries, translations
 from app.consultations.diff import compare_sections
@@ -36,6 +37,7 @@ from app.geography.queries import all_regions, country_name, obligation_tree
 bp = Blueprint("consultations", __name__)
 
 FRAME_PARTS = ("title", "breadcrumbs", "head", "rest")
+SECTION_COLUMNS = tuple(column.key for column in Section.__mapper__.column_attrs)
 FILTER_ARGS = ("q", "status", "country", "region", "obligation", "instrument", "closing_soon")
 STATUS_FILTERS = (Status.OPEN, Status.SCHEDULED, Status.CLOSED, Status.SUMMARISED, Status.FORWARDED)
 
@@ -117,38 +119,48 @@ def show_section(consultation_id: int, anchor: str):
     page_cache().read_tokens_first((consultation_scope(consultation_id), draft_scope(consultation_id)))
     consultation = load_visible(consultation_id, whole=False)
     version = _reader_version(consultation)
-    frame = _section_frame(consultation, version, anchor)
+    frame, section = _section_frame(consultation, version, anchor)
     return render_template(
         "consultations/section.html", consultation=consultation, version=version, frame=frame,
-        section=db.session.get(Section, frame["section_id"]), status=consultation.effective_status(),
+        section=section, status=consultation.effective_status(),
     )
 
 
-def _section_frame(consultation: Consultation, version: Any, anchor: str) -> dict:
+def _section_frame(consultation: Consultation, version: Any, anchor: str) -> tuple[dict, Section]:
     """What the section page shows of the draft (consultations/_section_frame.html), kept
     for every reader allowed to see the version under the consultation's draft token
     (a change to its text, versions, sections, translations or translators renews it;
     comments, supports and flags do not),
     per interface language, time zone, content language and address; 404 for an anchor
-    the version does not have."""
+    the version does not have. With it the section's row, for the discussion: kept with
+    the frame, it joins the session without a query (``merge(load=False)``)."""
     language = reader_language()
+    rendered: list[Section] = []
 
     def render() -> dict:
         sections = queries.load_sections(db.session, version, obligations=False)
         index = or_404(next((i for i, s in enumerate(sections) if s.anchor == anchor), None))
+        rendered.append(sections[index])
         context = {"consultation": consultation, "version": version, "section": sections[index],
                    "text": translations.translated(db.session, consultation, language),
                    "previous": sections[index - 1] if index > 0 else None,
                    "next": sections[index + 1] if index + 1 < len(sections) else None}
         current_app.update_template_context(context)
         module = current_app.jinja_env.get_template("consultations/_section_frame.html").make_module(context)
-        return {"section_id": sections[index].id, **{part: str(getattr(module, part)) for part in FRAME_PARTS}}
+        return {"section": {key: getattr(sections[index], key) for key in SECTION_COLUMNS},
+                **{part: str(getattr(module, part)) for part in FRAME_PARTS}}
 
     frame = page_cache().frame(
         ("section", consultation.id, version.id if version else None, anchor, viewer_locale(),
          str(get_timezone()), language, chosen_text_language()),
         render, scopes=(draft_scope(consultation.id),))
-    return {**frame, **{part: Markup(frame[part]) for part in FRAME_PARTS}}  # noqa: S704 - our template's output
+    if rendered:
+        section = rendered[0]
+    else:
+        section = Section(**frame["section"])
+        make_transient_to_detached(section)
+        section = db.session.merge(section, load=False)
+    return {part: Markup(frame[part]) for part in FRAME_PARTS}, section  # noqa: S704 - our template's output
 
 
 @bp.get("/consultations/<int:consultation_id>/compare")

@@ -63,6 +63,7 @@ def test_the_draft_is_rendered_once_for_visitors_and_participants(app, client, s
         second = _read(client, _url(consultation))
     assert _counts(app) == (renders + 1, hits + 1)
     assert kept.count < rendered.count, "the kept draft spares its queries"
+    assert not [s for s in kept.statements if s.lstrip().startswith("SELECT section.")], "the section's row included"
     assert _draft_part(second) == _draft_part(first)
     assert "Licensing 2" in first and "Licensing 1" in first and "Licensing 3" in first, "the page and its neighbours"
 
