@@ -46,7 +46,6 @@ def _user_statement():
 
 @login_manager.user_loader
 def load_user(token: str):
-
     user_id, _, generation = token.partition(":")
     if not user_id.isdigit() or not generation.isdigit():
         return None

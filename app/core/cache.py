@@ -5,7 +5,8 @@ What a visitor sees of a discussion depends only on the comments, the people
 and organisations named in them and the moderation state, never on who asks.
 Those rendered windows are kept (per process in memory, or in Redis shared by
 every process) under a key that holds the **content tokens** of the scopes
-the window shows: one random token per consultation (``consultation:<id>``)
+the window shows: one random token per consultation (``consultation:<id>``;
+its text alone, which comments leave as it is, has ``draft:<id>``)
 and one for the whole site (``site``: what every page shows, such as reason
 labels), rows of the ``content_token`` table. A transaction that changes such
 content replaces the tokens of the scopes it touched, in the same
@@ -24,10 +25,11 @@ in: scope names, or a ``select()`` of consultation ids evaluated at commit
 and bulk ``update()`` / ``delete()`` / ``insert()`` statements on those
 tables are both seen; a bulk statement names its scopes with the execution
 option ``content_scopes``, or it counts for the whole site. Signed-in readers
-are never served a kept page: theirs carry their own actions, supports and
-flags. ``remember`` keeps plain figures derived from the same content for any
-reader (the review queue's counts per moderator scope, the public moderation
-figures).
+are served what ``for_readers`` keeps with their own actions, supports and
+flags put in (app/comments/kept.py); ``frame`` keeps the part of a page that
+is the same for everyone allowed to see it (a section page's draft text), and
+``remember`` plain figures derived from the same content for any reader (the
+review queue's counts per moderator scope, the public moderation figures).
 
 The tokens are the last rows a writing transaction locks (see the lock order
 in app/core/transactions.py); they are written only when the outermost
