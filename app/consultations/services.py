@@ -37,9 +37,9 @@ from app.consultations.models import (
     Status,
     Visibility,
     clock_status,
+    text_scopes,
 )
 from app.core.audit import record
-from app.core.cache import consultation_scope
 from app.core.db import utcnow
 from app.core.errors import Conflict, DomainError
 from app.core.sanitize import SANITIZER_VERSION, render_markdown
@@ -312,7 +312,7 @@ def replace_sections(session: Session, consultation: Consultation, parsed: list[
     if len(set(anchors)) != len(anchors):
         raise DomainError(_l("Two sections share the same anchor."), field="source")
     session.execute(delete(Section).where(Section.version_id == version.id)
-                    .execution_options(content_scopes=(consultation_scope(consultation.id),)))
+                    .execution_options(content_scopes=text_scopes(consultation.id)))
     session.expire(version, ["sections"])
     for position, item in enumerate(parsed, start=1):
         session.add(Section(
