@@ -1,7 +1,8 @@
 """Pagination of SELECT statements.
 
 ``paginate(stmt, page, per_page)`` runs one COUNT and one windowed SELECT and
-returns a ``Page``; ``templates/_macros/pagination.html`` renders its links,
+returns a ``Page`` (``paged(stmt)`` builds both once, for a statement asked for
+often); ``templates/_macros/pagination.html`` renders its links,
 keeping the current query string (filters) and changing only ``page``.
 """
 
@@ -11,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
@@ -82,8 +83,24 @@ def page_number(value: Any) -> int:
     return number if 0 < number < 10**9 else 1
 
 
+@dataclass(frozen=True)
+class Paged:
+    """A statement with what ``paginate`` runs of it, built once (``paged``)."""
+
+    statement: Select
+    counting: Select
+    windowed: Select  # the window's limit and offset bound when it runs
+
+
+def paged(stmt: Select) -> Paged:
+    """``stmt`` with its count and its window. A statement asked for on every request
+    is worth building once (``functools.lru_cache``): building costs more than running."""
+    return Paged(stmt, select(func.count()).select_from(stmt.order_by(None).subquery()),
+                 stmt.limit(bindparam("page_limit")).offset(bindparam("page_offset")))
+
+
 def paginate(
-    stmt: Select,
+    stmt: Select | Paged,
     page: Any = 1,
     per_page: int = DEFAULT_PER_PAGE,
     *,
@@ -91,7 +108,7 @@ def paginate(
     scalars: bool = True,
     count: Callable[[Select], int] | None = None,
 ) -> Page:
-    """Run ``stmt`` for one page. A page past the end shows the last page.
+    """Run ``stmt`` (or a ``paged`` one) for one page. A page past the end shows the last page.
 
     ``stmt`` must be ordered (a stable order makes stable pages). With
     ``scalars=False`` the items are rows (for statements selecting several
@@ -102,12 +119,11 @@ def paginate(
         from app.core.db import db
 
         session = db.session
+    built = stmt if isinstance(stmt, Paged) else paged(stmt)
     per_page = max(1, min(int(per_page), MAX_PER_PAGE))
-    counting = select(func.count()).select_from(stmt.order_by(None).subquery())
-    total = (count(counting) if count else session.scalar(counting)) or 0
+    total = (count(built.counting) if count else session.scalar(built.counting)) or 0
     pages = max(1, -(-total // per_page))
     number = min(page_number(page), pages)
-    windowed = stmt.limit(per_page).offset((number - 1) * per_page)
-    result = session.execute(windowed)
+    result = session.execute(built.windowed, {"page_limit": per_page, "page_offset": (number - 1) * per_page})
     items = list(result.scalars() if scalars else result.all())
     return Page(items=items, page=number, per_page=per_page, total=total)

@@ -22,13 +22,8 @@ from app.moderation.models import DecisionAction as A
 from app.moderation.reasons import shown
 
 
-def reason_choices(reasons) -> list[tuple[str, str]]:
-    return [("", _l("— No template: write the reason below —")),
-            *[(str(r.id), r.shown_label) for r in reasons]]
-
-
-def reason_choices_for(rows) -> list[tuple[str, str]]:
-    """``reason_choices`` from the reasons' (id, label) rows (``queries.active_reason_rows``)."""
+def reason_choices(rows) -> list[tuple[str, str]]:
+    """What a form offers from the reasons' (id, label) rows (``queries.active_reason_rows``)."""
     return [("", _l("— No template: write the reason below —")),
             *[(str(reason_id), shown(label)) for reason_id, label in rows]]
 

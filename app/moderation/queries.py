@@ -30,7 +30,7 @@ from app.accounts.models import User
 from app.comments.models import Comment, CommentRevision, CommentStatus
 from app.consultations.models import Consultation, Section
 from app.core.db import utcnow
-from app.core.pagination import MAX_PER_PAGE, Page, page_number
+from app.core.pagination import Page, paged, paginate
 from app.moderation.models import (
     CommentModeration,
     DecisionAction,
@@ -169,40 +169,18 @@ def _by_moderation_row(ids: Any, condition: Any, statuses: tuple[str, ...]):
 
 
 def _queue_statement(user: Any, filters: QueueFilters, now: datetime) -> Any:
-    """The queue's statements for ``filters`` (any page: ``statement``, its ``counting`` and
-    its ``windowed`` form); built once per filters and scope unless they depend on the time
-    ("older than"): building them costs more than running them."""
+    """The queue's statement for ``filters`` (any page), ``paged``; built once per filters and
+    scope unless it depends on the time ("older than"): building it costs more than running it."""
     scope = moderated_consultation_ids(user)
     if filters.older_than_days:
-        return _paged(_build_queue_statement(scope, filters, now))
+        return paged(_build_queue_statement(scope, filters, now))
     return _kept_queue_statement(frozenset(scope) if scope is not None else None,
                                  dataclasses.replace(filters, page=1))
 
 
 @lru_cache(maxsize=128)
 def _kept_queue_statement(scope: frozenset[int] | None, filters: QueueFilters) -> Any:
-    return _paged(_build_queue_statement(scope, filters, None))
-
-
-def _paged(statement: Any) -> Any:
-    """``statement`` with what ``paginate`` (app/core/pagination.py) builds of it for each page:
-    its count, and one window of it (``limit`` and ``offset`` bound when it runs)."""
-    return SimpleNamespace(
-        statement=statement,
-        counting=select(func.count()).select_from(statement.order_by(None).subquery()),
-        windowed=statement.limit(bindparam("limit")).offset(bindparam("offset")))
-
-
-def _window(session: Session, statements: Any, page: Any, per_page: int, count: Callable[[Any], int] | None) -> Page:
-    """``paginate(statement, page, per_page, scalars=False, count=count)``, with the statements
-    built once: one count (or ``count``'s answer) and one windowed select; a page past the end
-    shows the last page."""
-    per_page = max(1, min(int(per_page), MAX_PER_PAGE))
-    total = (count(statements.counting) if count else session.scalar(statements.counting)) or 0
-    pages = max(1, -(-total // per_page))
-    number = min(page_number(page), pages)
-    rows = session.execute(statements.windowed, {"limit": per_page, "offset": (number - 1) * per_page}).all()
-    return Page(items=list(rows), page=number, per_page=per_page, total=total)
+    return paged(_build_queue_statement(scope, filters, None))
 
 
 def _build_queue_statement(scope: Any, filters: QueueFilters, now: datetime | None):
@@ -296,9 +274,10 @@ def _latest_decisions(session: Session, ids: list[int], recent: int,
 def review_queue(session: Session, user: Any, filters: QueueFilters, *, now: datetime | None = None,
                  per_page: int = PER_PAGE, count: Callable[[Any], int] | None = None) -> Page:
     """One page of the queue; each item carries its context. ``count`` may answer
-    the number of items (see ``_window``)."""
+    the number of items (see ``paginate``)."""
     now = now or utcnow()
-    page = _window(session, _queue_statement(user, filters, now), filters.page, per_page, count)
+    page = paginate(_queue_statement(user, filters, now), filters.page, per_page, session=session, scalars=False,
+                    count=count)
     rows = list(page.items)
     comments = [row[0] for row in rows]
     ids = [c.id for c in comments]
@@ -371,11 +350,6 @@ def active_reason_rows(session: Session) -> list[tuple[int, str]]:
 def _active_reasons_statement() -> Any:
     reason = ReasonTemplate.__table__.c
     return select(reason.id, reason.label).where(reason.active.is_(True)).order_by(reason.position, reason.id)
-
-
-def active_reasons(session: Session) -> list[ReasonTemplate]:
-    return list(session.scalars(select(ReasonTemplate).where(ReasonTemplate.active.is_(True))
-                                .order_by(ReasonTemplate.position, ReasonTemplate.id)))
 
 
 def all_reasons(session: Session) -> list[ReasonTemplate]:

@@ -38,7 +38,7 @@ from app.moderation.forms import (
     DecisionForm,
     SanctionForm,
     UndoForm,
-    reason_choices_for,
+    reason_choices,
     to_int,
 )
 from app.moderation.models import FLAG_REASONS
@@ -102,7 +102,7 @@ def _moderated_comment(comment_id: int) -> Comment:
 def _reason_choices() -> list[tuple[str, str]]:
     """The reasons a form offers, read once per request (a page may show two forms)."""
     if "reason_choices" not in g:
-        g.reason_choices = reason_choices_for(queries.active_reason_rows(db.session))
+        g.reason_choices = reason_choices(queries.active_reason_rows(db.session))
     return g.reason_choices
 
 
