@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", required=True)
     parser.add_argument("--as", dest="email", help="sign in as this bench account first")
     parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--sql", action="store_true", help="print the statements one request runs, then stop")
     args = parser.parse_args(argv)
 
     client = make_app(args.db).test_client()
@@ -37,6 +38,11 @@ def main(argv: list[str] | None = None) -> None:
         assert response.status_code == 302, "sign-in failed"
     response = client.get(args.path)
     assert response.status_code == 200, "the page does not answer 200"
+    if args.sql:
+        for _ in range(args.repeat):  # PostgreSQL prepares a statement after its fifth run on a connection
+            client.get(args.path)
+        _print_statements(client, args.path)
+        return
     cpu = time.process_time()
     for _ in range(args.repeat):
         client.get(args.path)
@@ -61,6 +67,32 @@ def main(argv: list[str] | None = None) -> None:
             client.get(args.path)
     print(f"{(time.perf_counter() - started) / args.repeat * 1000:.1f} ms per request (profiled)")
     print(profiler.output_text(unicode=True, color=False))
+
+
+def _print_statements(client, path: str) -> None:
+    """Each statement one request sends, in order, with its wall time."""
+    from sqlalchemy import event
+
+    from app.core.db import db
+
+    with client.application.app_context():
+        engine = db.engine
+    seen: list[tuple[str, float]] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        conn.info["bench_started"] = time.perf_counter()
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, (time.perf_counter() - conn.info.pop("bench_started")) * 1000))
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    client.get(path)
+    event.remove(engine, "before_cursor_execute", before)
+    event.remove(engine, "after_cursor_execute", after)
+    for number, (statement, ms) in enumerate(seen, 1):
+        print(f"-- {number}: {ms:.2f} ms\n{statement}\n")
+    print(f"{len(seen)} statements")
 
 
 if __name__ == "__main__":

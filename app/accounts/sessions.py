@@ -8,10 +8,12 @@ time-outs are enforced here too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
-from flask import Flask, current_app, g, session
+from flask import Flask, current_app, g, has_app_context, session
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, login_user, logout_user
 from sqlalchemy import bindparam, select
@@ -36,12 +38,45 @@ class Anonymous(AnonymousUserMixin):
     status = "anonymous"
 
 
+# Figures about the signed-in user that every page shows (the unread count in the
+# navigation), read in the user's own statement: name -> a builder of a scalar
+# subquery correlated with the user's row. Modules above this one register theirs.
+_USER_FIGURES: dict[str, Callable[[], Any]] = {}
+_FIGURES_KEY = "agora_user_figures"  # g: (user id, {name: value}) for this request
+
+
+def user_figure(name: str) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    def register(build: Callable[[], Any]) -> Callable[[], Any]:
+        _USER_FIGURES[name] = build
+        _user_statement.cache_clear()
+        return build
+
+    return register
+
+
+def figure_of(user: Any, name: str) -> Any:
+    """The figure read with ``user`` in this request, or None when it was not
+    (another user, or forgotten after a change)."""
+    loaded = g.get(_FIGURES_KEY)
+    if loaded is None or loaded[0] != getattr(user, "id", None):
+        return None
+    return loaded[1].get(name)
+
+
+def forget_figures() -> None:
+    """This request changed what the figures count: the next reading asks the database."""
+    if has_app_context():
+        g.pop(_FIGURES_KEY, None)
+
+
 @lru_cache(maxsize=1)
 def _user_statement():
-    """The signed-in user with their role grants (every page asks what they may do), built once."""
+    """The signed-in user with their role grants (every page asks what they may do)
+    and the registered figures, built once."""
     from app.accounts.models import User
 
-    return select(User).where(User.id == bindparam("id")).options(joinedload(User.grants))
+    figures = [build().label(name) for name, build in _USER_FIGURES.items()]
+    return select(User, *figures).where(User.id == bindparam("id")).options(joinedload(User.grants))
 
 
 @login_manager.user_loader
@@ -51,9 +86,13 @@ def load_user(token: str):
         return None
     if g.get("database_unavailable"):  # the 503 page is rendered for nobody in particular
         return None
-    user = db.session.scalars(_user_statement(), {"id": int(user_id)}).unique().first()
-    if user is None or user.session_generation != int(generation) or not user.is_active:
+    row = db.session.execute(_user_statement(), {"id": int(user_id)}).unique().first()
+    if row is None:
         return None
+    user = row[0]
+    if user.session_generation != int(generation) or not user.is_active:
+        return None
+    g.setdefault(_FIGURES_KEY, (user.id, dict(zip(_USER_FIGURES, row[1:], strict=True))))
     return user
 
 

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import RadioField
 
-from app.comments import queries, services
+from app.comments import notification_queries, queries, services
 from app.comments.forms import (
     ActionForm,
     NotificationSettingsForm,
@@ -24,7 +24,7 @@ from app.core.handling import handle_form
 @bp.get("/notifications")
 @login_required
 def notifications():
-    page = queries.notifications_page(db.session, current_user, request.args.get("page", 1))
+    page = notification_queries.notifications_page(db.session, current_user, request.args.get("page", 1))
     consultations = queries.consultations_by_id(db.session, {n.consultation_id for n in page.items
                                                              if n.consultation_id})
     return render_template("comments/notifications.html", page=page, consultations=consultations,
@@ -117,4 +117,4 @@ def my_activity():
     sections = queries.sections_by_id(db.session, {c.section_id for c in page.items})
     return render_template("comments/activity.html", page=page, consultations=consultations, sections=sections,
                            followed=queries.followed_consultations(db.session, current_user),
-                           unread=queries.unread_count(db.session, current_user))
+                           unread=notification_queries.unread_count(db.session, current_user))

@@ -1,6 +1,6 @@
 """Read side of the discussion: threads windowed by top-level comment,
-per-section counts in one grouped query, permalinks, activity and
-notifications. Visibility is applied in SQL, so restricted comments never
+per-section counts in one grouped query, permalinks and activity
+(notifications: app/comments/notification_queries.py). Visibility is applied in SQL, so restricted comments never
 leave the database for someone who may not read them."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, false, func, or_, select, true
+from sqlalchemy import and_, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from app.accounts.models import Organisation, Role, Scope, User
@@ -28,7 +28,6 @@ from app.comments.models import (
     CommentStatus,
     ConsultationVisit,
     Follow,
-    Notification,
     Support,
 )
 from app.comments.policy import can_see_restricted
@@ -373,22 +372,3 @@ def followed_consultations(session: Session, user: Any) -> list[Consultation]:
 
 def is_following(session: Session, user: Any, consultation: Consultation) -> bool:
     return is_signed_in(user) and session.get(Follow, (user.id, consultation.id)) is not None
-
-
-def notifications_page(session: Session, user: Any, page: Any = 1, per_page: int = 25) -> Page:
-    return paginate(
-        select(Notification).where(Notification.user_id == user.id)
-        .options(joinedload(Notification.comment).joinedload(Comment.author))
-        .order_by(Notification.created_at.desc(), Notification.id.desc()),
-        page, per_page, session=session)
-
-
-def unread_count(session: Session, user: Any) -> int:
-    if not is_signed_in(user):
-        return 0
-    return session.scalar(_UNREAD, {"user_id": user.id}) or 0
-
-
-# Every signed-in page counts (navigation): the statement is built once.
-_UNREAD = select(func.count()).select_from(Notification).where(
-    Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))

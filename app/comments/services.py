@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import Organisation
 from app.accounts.policy import can_speak_for
+from app.accounts.sessions import forget_figures
 from app.comments import hooks
 from app.comments.models import (
     AUDIENCES,
@@ -424,6 +425,7 @@ def mark_notifications_read(session: Session, *, actor: Any, notification_id: in
     if notification_id is not None:
         query = query.where(Notification.id == notification_id)
     result = session.execute(query.values(read_at=now or utcnow()).execution_options(synchronize_session=False))
+    forget_figures()  # the unread count read with the user (a bulk update passes by the mapper's events)
     return result.rowcount or 0
 
 

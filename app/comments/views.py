@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from app.accounts.models import ORGANISATION_KINDS, OrganisationKind, Role, Scope
 from app.accounts.org_forms import kind_label
 from app.accounts.policy import can_speak_for, has_role, is_signed_in
-from app.comments import hooks, kept, queries, services
+from app.comments import hooks, kept, notification_queries, queries, services
 from app.comments.forms import (
     KIND_BADGES,
     SORT_LABELS,
@@ -320,7 +320,7 @@ def counts_for(consultation: Consultation, version: Any) -> dict:
 
 def _unread() -> int:
     try:
-        return queries.unread_count(db.session, current_user)
+        return notification_queries.unread_count(db.session, current_user)
     except Exception:  # noqa: BLE001 - the navigation must render even when the database fails
         return 0
 

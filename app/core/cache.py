@@ -56,13 +56,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import attributes as orm_attributes
 
 from app.core.cache_stores import MemoryStore, RedisStore
-from app.core.db import db, utcnow
+from app.core.db import COMMIT_WORK, db, utcnow
 from app.core.i18n import viewer_locale
 from app.core.models import ContentToken
 
 SITE = "site"
 CONSULTATIONS = "consultation:*"  # every consultation's token (the review queue of a global moderator)
 CONTENT_CHANGED = "agora_content_changed"  # session.info: the scopes this transaction changed
+COMMIT_WORK.append(CONTENT_CHANGED)
 _ANY = None
 Scopes = Callable[[Session, Any], "Iterable[str] | Select"]
 _TRACKED: dict[type, list[tuple[frozenset[str] | None, Scopes]]] = {}

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, MetaData, create_engine, event, func
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -85,6 +86,39 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
+# Whether the transaction on a PostgreSQL connection has sent anything but SELECT.
+WROTE = "agora_wrote"
+# Keys of ``session.info`` under which a module notes work its commit hooks would
+# still write (app.core.cache: tokens to renew).
+COMMIT_WORK: list[str] = []
+_CONNECTION = "agora_connection"  # session.info: the connection of its current transaction
+
+
+def _note_begin(conn: Any) -> None:
+    conn.info[WROTE] = False
+
+
+def _note_statement(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    if not statement.lstrip()[:6].upper() == "SELECT":
+        conn.info[WROTE] = True
+
+
+@event.listens_for(Session, "after_begin")
+def _note_connection(session: Session, _transaction: Any, connection: Any) -> None:
+    session.info[_CONNECTION] = connection
+
+
+def _only_read(session: Session) -> bool:
+    """The session's transaction is open on PostgreSQL, sent nothing but SELECT,
+    holds no change waiting to be flushed and no work for its commit hooks."""
+    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+        return False
+    if any(session.info.get(key) for key in COMMIT_WORK):
+        return False
+    connection = session.info.get(_CONNECTION)  # None: the transaction never reached the database
+    return connection is not None and not connection.closed and connection.info.get(WROTE) is False
+
+
 def make_engine(url: str, echo: bool = False) -> Engine:
     kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("sqlite"):
@@ -95,6 +129,9 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "begin", _note_begin)
+        event.listen(engine, "before_cursor_execute", _note_statement)
     return engine
 
 
@@ -138,10 +175,20 @@ class Database:
             g.db_session = self.sessionmaker()
         return g.db_session
 
-    def _close_session(self, _exc: BaseException | None) -> None:
+    def _close_session(self, exc: BaseException | None) -> None:
+        """A request's transaction that only read ends with COMMIT on PostgreSQL:
+        psycopg forgets the statements it prepared on the connection at every
+        ROLLBACK, and a prepared statement is not planned again on each page.
+        Anything else is rolled back, as before."""
         session = g.pop("db_session", None)
-        if session is not None:
-            session.close()
+        if session is None:
+            return
+        if exc is None and _only_read(session):
+            try:
+                session.commit()
+            except SQLAlchemyError:  # the connection broke: closing below rolls back and discards it
+                pass
+        session.close()
 
     @contextmanager
     def writing(self) -> Iterator[None]:
