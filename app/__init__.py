@@ -77,7 +77,7 @@ def _init_extensions(app: Flask) -> None:
 def _init_core(app: Flask) -> None:
     from app.accounts import sessions
     from app.api import auth as api_auth
-    from app.core import authz, cache, errors, i18n, security
+    from app.core import authz, cache, chrome, errors, i18n, security
     from app.core.mail import init_app as init_mail
     from app.core.urls import init_app as init_urls
 
@@ -88,6 +88,7 @@ def _init_core(app: Flask) -> None:
     errors.init_app(app)
     i18n.init_app(app)
     cache.init_app(app)
+    chrome.init_app(app)
     init_mail(app)
     init_urls(app)
 

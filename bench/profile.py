@@ -2,6 +2,7 @@
 
     python -m bench.profile --db sqlite:///instance/bench-10000.sqlite3 /consultations/1/sections/article-5
     python -m bench.profile --db URL --as bench-moderator@example.org /manage/moderation/
+    python -m bench.profile --db URL --as bench-moderator@example.org --decide /manage/moderation/?consultation=1
 
 Requests run outside any outer app context, as under gunicorn. Prints the
 CPU time per request (``time.process_time``, which a loaded machine does not
@@ -29,6 +30,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--as", dest="email", help="sign in as this bench account first")
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--sql", action="store_true", help="print the statements one request runs, then stop")
+    parser.add_argument("--decide", action="store_true",
+                        help="the path is a review queue: time approving its first item (the POST alone)")
     args = parser.parse_args(argv)
 
     client = make_app(args.db).test_client()
@@ -38,6 +41,9 @@ def main(argv: list[str] | None = None) -> None:
         assert response.status_code == 302, "sign-in failed"
     response = client.get(args.path)
     assert response.status_code == 200, "the page does not answer 200"
+    if args.decide:
+        _profile_decisions(client, args.path, args.repeat)
+        return
     if args.sql:
         for _ in range(args.repeat):  # PostgreSQL prepares a statement after its fifth run on a connection
             client.get(args.path)
@@ -66,6 +72,34 @@ def main(argv: list[str] | None = None) -> None:
         for _ in range(args.repeat):
             client.get(args.path)
     print(f"{(time.perf_counter() - started) / args.repeat * 1000:.1f} ms per request (profiled)")
+    print(profiler.output_text(unicode=True, color=False))
+
+
+def _profile_decisions(client, queue: str, repeat: int) -> None:
+    """Approve the queue's first item ``repeat`` times through its bulk form, as the bench's
+    deciding scenario does; the CPU and the profile cover the decisions, not the queue pages."""
+    from pyinstrument import Profiler
+
+    from bench.run import BULK_ACTION, CSRF, ITEM
+
+    def next_form() -> tuple[str, dict]:
+        page = client.get(queue).get_data(as_text=True)
+        item, token, action = ITEM.search(page), CSRF.search(page), BULK_ACTION.search(page)
+        assert item and token and action, "the queue offers nothing to decide"
+        return html.unescape(action.group(1)), {
+            "csrf_token": html.unescape(token.group(1)), "items": f"{item.group(1)}:{item.group(2)}",
+            "action": "approve", "reason_id": "", "reason_text": ""}
+
+    profiler = Profiler(interval=0.0005)
+    cpu = 0.0
+    for _ in range(repeat):
+        action, form = next_form()
+        started = time.process_time()
+        with profiler:
+            response = client.post(action, data=form)
+        cpu += time.process_time() - started
+        assert response.status_code == 302, f"the decision answered {response.status_code}"
+    print(f"{cpu / repeat * 1000:.1f} ms of CPU per decision (profiled)")
     print(profiler.output_text(unicode=True, color=False))
 
 

@@ -4,7 +4,8 @@
 
 The same data set, servers, wrk load and ratios as the full run, for the named
 scenarios only (hello world and the references they compare with are measured
-too; ``decisions``: moderators deciding through the queue); no posting, export,
+too; ``decisions``: moderators deciding through the queue), on SQLite or on the
+databases ``--db`` names; no posting, export,
 digests or rate-limit check, and bench/RESULTS.md is left alone: a check while
 working on a page, not a result to record.
 """
@@ -28,14 +29,18 @@ def run_only(args: argparse.Namespace, stamp: str) -> str:
         inspect,
         log,
         measure,
+        postgres_url,
         scenarios_for,
         sqlite_url,
     )
 
     lines = []
-    for n in args.comments:
-        url = sqlite_url(n)
-        log(f"generating {n} comments (+{args.pending} pending) on SQLite")
+    runs = [(name, n) for name in (args.db or ["sqlite"]) for n in args.comments]
+    for database, n in runs:
+        url = sqlite_url(n) if database == "sqlite" else postgres_url(args)
+        if url is None:
+            raise SystemExit("PostgreSQL: no PostgreSQL URL (set DATABASE_URL or --pg-url)")
+        log(f"generating {n} comments (+{args.pending} pending) on {database}")
         manifest = generate(url, n, pending=args.pending, reset=True, quiet=not args.verbose)
         app = make_app(url)
         with app.app_context():
@@ -53,7 +58,7 @@ def run_only(args: argparse.Namespace, stamp: str) -> str:
                            "reader": Browser(real.port).login(READER)}
                 hello = measure(ref, "/hello", args)
                 references: dict[Any, dict] = {}
-                lines.append(f"sqlite {n:,} comments, gunicorn {worker_class}: hello world {hello['rps']:.0f} req/s "
+                lines.append(f"{database} {n:,} comments, gunicorn {worker_class}: hello world {hello['rps']:.0f} req/s "
                              f"(p95 {hello['latency_ms']['p95']:.1f} ms)")
                 for s in scenarios:
                     if s.reference == "list":

@@ -29,7 +29,8 @@ are served what ``for_readers`` keeps with their own actions, supports and
 flags put in (app/comments/kept.py); ``frame`` keeps the part of a page that
 is the same for everyone allowed to see it (a section page's draft text), and
 ``remember`` plain figures derived from the same content for any reader (the
-review queue's counts per moderator scope, the public moderation figures).
+review queue's counts per moderator scope, the public moderation figures);
+``chrome`` what shows no content at all (the site's header and footer).
 
 The tokens are the last rows a writing transaction locks (see the lock order
 in app/core/transactions.py); they are written only when the outermost
@@ -210,6 +211,8 @@ class PageCache:
         self.reader_renders: Counter[str] = Counter()
         # What ``frame`` keeps: served kept, rendered.
         self.frame_hits = self.frame_renders = 0
+        # What ``chrome`` keeps (the site's header and footer): served kept, rendered.
+        self.chrome_hits = self.chrome_renders = 0
 
     def for_visitors(self, parts: tuple, produce: Callable[[], dict], *, scopes: Iterable[str]) -> dict:
         """``produce()`` (a JSON-able dict whose ``html`` is rendered template
@@ -263,6 +266,23 @@ class PageCache:
         if self.store is None:
             return produce()
         return self._kept(["frame", *parts], produce, scopes, counts=("frame_hits", "frame_renders"))
+
+    def chrome(self, parts: tuple, produce: Callable[[], Any]) -> Any:
+        """``produce()``, or the value kept for ``parts``, for what shows no content at all
+        (the site's header and footer, app/core/chrome.py): ``parts`` name everything it
+        depends on, and no content token is read."""
+        if self.store is None:
+            return produce()
+        raw = json.dumps([self.build, "chrome", *parts], default=str)
+        key = "agora:page:" + hashlib.sha256(raw.encode()).hexdigest()
+        entry = self.store.get(key)
+        if entry is not None:
+            self.chrome_hits += 1
+            return entry["value"]
+        self.chrome_renders += 1
+        value = produce()
+        self.store.set(key, {"value": value}, 2 * len(json.dumps(value, default=str)) + 200)
+        return value
 
     def _kept(self, parts: list, produce: Callable[[], Any], scopes: Iterable[str],
               keep: Callable[[Any], bool] = lambda _v: True, counts: tuple[str, str] = ("hits", "misses")) -> Any:
