@@ -89,7 +89,8 @@ class Facts:
         """None unless ``user`` reads the discussion every participant without a role reads."""
         if not is_signed_in(user) or (user.grants and can_see_restricted(user, consultation)):
             return None  # (every way to read restricted comments is a role grant)
-        unlisted, following, last_seen, previous_seen, supported, member, flagged = session.execute(
+        # On the session's connection: a row of plain values needs none of the ORM's work.
+        unlisted, following, last_seen, previous_seen, supported, member, flagged = session.connection().execute(
             _facts_statement(), {"c": consultation.id, "u": user.id}).one()
         if unlisted:
             return None

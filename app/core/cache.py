@@ -181,7 +181,7 @@ def content_tokens(session: Session, scopes: Iterable[str]) -> list[tuple[str, s
     """(scope, token) of ``scopes`` that have a token (a scope never changed has none),
     ``CONSULTATIONS`` standing for every consultation."""
     names = sorted(set(scopes))
-    return [tuple(row) for row in session.execute(
+    return [tuple(row) for row in session.connection().execute(  # plain values: no ORM work
         _tokens_statement(CONSULTATIONS in names), {"names": [n for n in names if n != CONSULTATIONS]})]
 
 
@@ -211,6 +211,8 @@ class PageCache:
         self.reader_renders: Counter[str] = Counter()
         # What ``frame`` keeps: served kept, rendered.
         self.frame_hits = self.frame_renders = 0
+        # What ``row`` keeps: served kept, read from the database.
+        self.row_hits = self.row_renders = 0
         # What ``chrome`` keeps (the site's header and footer): served kept, rendered.
         self.chrome_hits = self.chrome_renders = 0
 
@@ -266,6 +268,13 @@ class PageCache:
         if self.store is None:
             return produce()
         return self._kept(["frame", *parts], produce, scopes, counts=("frame_hits", "frame_renders"))
+
+    def row(self, parts: tuple, produce: Callable[[], dict], *, scopes: Iterable[str]) -> dict:
+        """As ``frame``, for rows every page under a consultation loads (the consultation
+        and its versions, app/consultations/loading.py)."""
+        if self.store is None:
+            return produce()
+        return self._kept(["row", *parts], produce, scopes, counts=("row_hits", "row_renders"))
 
     def chrome(self, parts: tuple, produce: Callable[[], Any]) -> Any:
         """``produce()``, or the value kept for ``parts``, for what shows no content at all
