@@ -3,15 +3,17 @@ scoped to the application context."""
 
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, MetaData, create_engine, event, func
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -119,17 +121,34 @@ def _only_read(session: Session) -> bool:
     return connection is not None and not connection.closed and connection.info.get(WROTE) is False
 
 
+def _check_pooled_connection(dialect: Any, dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A connection taken from the pool is pinged only when its socket has something
+    to read: a server that shut down or restarted, or a proxy that dropped it, has
+    sent a farewell or closed the socket, and an idle connection is otherwise
+    silent. So a page pays no round trip for the check (``pool_pre_ping`` would),
+    and a broken connection is still replaced before a request uses it."""
+    try:
+        readable = bool(select.select([dbapi_connection.pgconn.socket], [], [], 0)[0])
+    except Exception:  # noqa: BLE001 - the connection is closed: its socket is gone
+        readable = True
+    if not readable:
+        return
+    try:
+        dialect.do_ping(dbapi_connection)
+    except Exception as err:  # the pool discards it and connects again
+        raise DisconnectionError("the pooled connection is broken") from err
+
+
 def make_engine(url: str, echo: bool = False) -> Engine:
     kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False}
-    else:
-        kwargs["pool_pre_ping"] = True
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     elif engine.dialect.name == "postgresql":
+        event.listen(engine, "checkout", partial(_check_pooled_connection, engine.dialect))
         event.listen(engine, "begin", _note_begin)
         event.listen(engine, "before_cursor_execute", _note_statement)
     return engine

@@ -1,10 +1,13 @@
-"""How a request's transaction ends, on the app's real connection pool.
+"""How a request's transaction ends and its connection is checked, on the app's
+real connection pool.
 
 A request that only read ends its transaction with COMMIT on PostgreSQL, so
 the statements psycopg prepared on the connection survive to the next page
 (psycopg forgets them at every ROLLBACK, and PostgreSQL would plan each
 statement again on every page). A request that wrote anything it did not
-commit itself is still rolled back: nothing it left behind is kept."""
+commit itself is still rolled back: nothing it left behind is kept. And a
+connection the server ended while it waited in the pool is replaced before a
+page uses it."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from sqlalchemy import func, select, text, update
 
 from app.accounts.models import User
 from app.core.authz import public
-from app.core.db import db
+from app.core.db import db, make_engine
 from tests.conftest import migrated_app, own_database
 from tests.factories import make_user
 
@@ -92,3 +95,22 @@ def test_reading_requests_keep_their_prepared_statements(live):
     with engine.connect() as conn:  # the pool's one connection, the one the requests used
         prepared = conn.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
     assert any("FROM \"user\"" in statement for statement in prepared)
+
+
+def test_a_connection_the_server_closed_is_replaced_before_a_page_uses_it(live):
+    """No round trip checks a pooled connection (``pool_pre_ping``): its socket does. A
+    connection the server ended while it waited in the pool is replaced, and the page
+    after it answers as usual."""
+    engine = db.state(live).engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL server ends the connection")
+    client = live.test_client()
+    assert client.get("/_probe/read").status_code == 200
+    with engine.connect() as conn:  # the pool's connection, the one the page used
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    with make_engine(str(engine.url.set(database="postgres"))).connect() as admin:
+        assert admin.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid}).scalar_one()
+    response = client.get("/_probe/read")
+    assert response.status_code == 200
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
