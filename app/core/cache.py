@@ -177,6 +177,16 @@ def _forget(session: Session, previous: Any) -> None:
         session.info.pop(CONTENT_CHANGED, None)
 
 
+def _within(scope: str, scopes: Iterable[str]) -> bool:
+    """``scope`` is one of ``scopes`` (``CONSULTATIONS``: any consultation's)."""
+    return scope in scopes or (CONSULTATIONS in scopes and scope.startswith(CONSULTATIONS[:-1]))
+
+
+def _covers(wider: Iterable[str], scopes: Iterable[str]) -> bool:
+    """The tokens read for ``wider`` hold every token of ``scopes``."""
+    return all(_within(scope, wider) for scope in scopes)
+
+
 def content_tokens(session: Session, scopes: Iterable[str]) -> list[tuple[str, str]]:
     """(scope, token) of ``scopes`` that have a token (a scope never changed has none),
     ``CONSULTATIONS`` standing for every consultation."""
@@ -331,9 +341,9 @@ class PageCache:
         known = g.setdefault("content_tokens", {})
         key = tuple(sorted(set(scopes)))
         if key not in known:
-            wider = next((k for k in known if CONSULTATIONS not in k and set(key) <= set(k)), None)
-            known[key] = ([row for row in known[wider] if row[0] in key] if wider is not None and CONSULTATIONS
-                          not in key else content_tokens(db.session, key))
+            wider = next((k for k in known if _covers(k, key)), None)
+            known[key] = (content_tokens(db.session, key) if wider is None
+                          else [row for row in known[wider] if _within(row[0], key)])
         return known[key]
 
     def clear(self) -> None:

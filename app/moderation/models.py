@@ -272,3 +272,8 @@ track(CommentModeration,
 track(ModerationDecision, scopes=lambda _s, decision: [consultation_scope(decision.consultation_id)])
 track(Flag, scopes=lambda session, flag: comment_scopes(session, flag.comment_id))
 track(ReasonTemplate, "label")  # reason labels appear in every consultation's public moderation figures
+# What the kept review queue shows besides comments and consultations: the reasons it
+# offers and the sanctions in authors' histories (app/moderation/views.py).
+QUEUE_SCOPE = "moderation:queue"
+track(ReasonTemplate, scopes=lambda _s, _reason: [QUEUE_SCOPE])
+track(Sanction, scopes=lambda _s, _sanction: [QUEUE_SCOPE])

@@ -303,22 +303,6 @@ def review_queue(session: Session, user: Any, filters: QueueFilters, *, now: dat
     return page
 
 
-def queue_stamp(session: Session) -> list:
-    """What a kept queue page shows that renews no content token: sanctions (in the authors'
-    histories), consultation titles and the reasons offered. One small query, asked of the
-    session's connection (in its transaction): it loads no object, and the ORM's handling
-    of a statement costs twice what the database does with it."""
-    return list(session.connection().execute(_stamp_statement()).one())
-
-
-@lru_cache(maxsize=1)
-def _stamp_statement() -> Any:
-    sanction, consultation, reason = Sanction.__table__.c, Consultation.__table__.c, ReasonTemplate.__table__.c
-    return select(*(select(column).scalar_subquery() for column in (
-        func.count(sanction.id), func.max(sanction.id), func.max(sanction.lifted_at),
-        func.max(consultation.updated_at), func.count(reason.id), func.max(reason.updated_at))))
-
-
 def queue_consultations(session: Session, user: Any) -> list[tuple[int, str]]:
     """Consultations for the filter: those in the user's scope with something to decide.
     Each consultation is asked whether it has a pending comment and a flagged one, each

@@ -41,7 +41,7 @@ from app.moderation.forms import (
     reason_choices,
     to_int,
 )
-from app.moderation.models import FLAG_REASONS
+from app.moderation.models import FLAG_REASONS, QUEUE_SCOPE
 from app.moderation.policy import (
     can_edit_reasons,
     can_edit_watch_words,
@@ -74,6 +74,12 @@ def _template_globals(state) -> None:
     state.app.jinja_env.globals["moderation_queue_total"] = _queue_total
     # The receipt page (comments) tells the author what holds their comment and every decision on it.
     state.app.jinja_env.globals["moderation_for_author"] = lambda comment: queries.author_view(db.session, comment)
+
+
+# What the kept queue is filed under: every consultation's token, whatever the moderator's
+# scope (an author's history counts decisions anywhere; the titles), and the queue's own
+# (the reasons it offers, sanctions in the histories).
+QUEUE_TOKENS = (CONSULTATIONS, QUEUE_SCOPE)
 
 
 def _queue_total() -> int:
@@ -164,7 +170,7 @@ def queue_counts() -> dict[str, int]:
 def _render_queue(status: int = 200, bulk_form: BulkDecisionForm | None = None):
     # The tokens the kept content is filed under, read before what it shows (the counts below are
     # in it): for a moderator of some consultations ``queue_counts`` reads only theirs.
-    page_cache().read_tokens_first([CONSULTATIONS])
+    page_cache().read_tokens_first(QUEUE_TOKENS)
     counts = queue_counts()
     filters = _filters(counts)
     if bulk_form is None and request.method == "GET" and not filters.older_than_days:
@@ -176,17 +182,15 @@ def _render_queue(status: int = 200, bulk_form: BulkDecisionForm | None = None):
 
 def _kept_body(counts: dict[str, int], filters: queries.QueueFilters) -> Markup:
     """The queue's content kept for every moderator with the same roles at the same address until
-    what it shows changes: the content tokens, and ``queue_stamp`` for what renews none
-    (sanctions, consultation titles, reasons); the CSRF token and "3 days ago" filled in."""
+    what it shows changes (``QUEUE_TOKENS``); the CSRF token and "3 days ago" filled in."""
     roles = sorted(f"{r.role}:{r.scope_type}:{r.scope_key}" for r in current_user.grants)  # what it offers them
-    parts = ("queue", roles, queries.queue_stamp(db.session), request.path, sorted(request.args.items(multi=True)))
+    parts = ("queue", roles, request.path, sorted(request.args.items(multi=True)))
 
     def produce() -> dict:
         value = _body(counts, filters, None, keeping=True)
         return {**value, "html": split(value["html"])}
 
-    # Every consultation's token, whatever the scope: an author's history counts decisions anywhere.
-    kept = page_cache().for_readers(parts, produce, scopes=[CONSULTATIONS])
+    kept = page_cache().for_readers(parts, produce, scopes=QUEUE_TOKENS)
     token, ago = generate_csrf(), queue_cards.ago(kept["ago"])
     return Markup(fill(kept["html"], lambda kind, n: token if kind == "c" else ago(n)))  # noqa: S704 - our template's output
 

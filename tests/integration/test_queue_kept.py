@@ -112,3 +112,33 @@ def test_a_kept_queue_page_runs_fewer_queries_than_a_fresh_one(app, client, sess
     with query_counter() as fresh:
         _read(client)
     assert kept.count < fresh.count
+
+
+def test_a_reason_turned_off_leaves_the_next_page_s_choices(app, client, session, queue):
+    _consultation, _authors, _items, moderator, _other = queue
+    login(client, moderator)
+    off_topic = reason(session, "off_topic")
+    session.commit()
+    assert f'value="{off_topic.id}"' in _read(client)
+    off_topic.active = False
+    session.commit()
+    assert f'value="{off_topic.id}"' not in _read(client)
+
+
+def test_a_renamed_consultation_shows_on_the_next_page(app, client, session, queue):
+    consultation, _authors, _items, moderator, _other = queue
+    login(client, moderator)
+    assert "Brokering and transit act" not in _read(client)
+    consultation.title = "Brokering and transit act"
+    session.commit()
+    assert "Brokering and transit act" in _read(client)
+
+
+def test_the_queue_reads_the_content_tokens_once(app, client, session, queue, query_counter):
+    """The counts and the page are filed under tokens of different scopes; one read serves both."""
+    _consultation, _authors, _items, moderator, _other = queue
+    login(client, moderator)
+    _read(client)
+    with query_counter() as counter:
+        _read(client)
+    assert len([s for s in counter.statements if "FROM content_token" in s]) == 1
