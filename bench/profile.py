@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sql", action="store_true", help="print the statements one request runs, then stop")
     parser.add_argument("--decide", action="store_true",
                         help="the path is a review queue: time approving its first item (the POST alone)")
+    parser.add_argument("--after-decision", action="store_true",
+                        help="with --decide: time the queue page that follows each decision instead")
     args = parser.parse_args(argv)
 
     client = make_app(args.db).test_client()
@@ -42,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     response = client.get(args.path)
     assert response.status_code == 200, "the page does not answer 200"
     if args.decide:
-        _profile_decisions(client, args.path, args.repeat)
+        _profile_decisions(client, args.path, args.repeat, after=args.after_decision)
         return
     if args.sql:
         for _ in range(args.repeat):  # PostgreSQL prepares a statement after its fifth run on a connection
@@ -75,9 +77,10 @@ def main(argv: list[str] | None = None) -> None:
     print(profiler.output_text(unicode=True, color=False))
 
 
-def _profile_decisions(client, queue: str, repeat: int) -> None:
+def _profile_decisions(client, queue: str, repeat: int, *, after: bool = False) -> None:
     """Approve the queue's first item ``repeat`` times through its bulk form, as the bench's
-    deciding scenario does; the CPU and the profile cover the decisions, not the queue pages."""
+    deciding scenario does; the CPU and the profile cover the decisions, or with ``after``
+    the queue page each decision leads to."""
     from pyinstrument import Profiler
 
     from bench.run import BULK_ACTION, CSRF, ITEM
@@ -94,12 +97,14 @@ def _profile_decisions(client, queue: str, repeat: int) -> None:
     cpu = 0.0
     for _ in range(repeat):
         action, form = next_form()
+        if after:
+            assert client.post(action, data=form).status_code == 302
         started = time.process_time()
         with profiler:
-            response = client.post(action, data=form)
+            response = client.get(queue) if after else client.post(action, data=form)
         cpu += time.process_time() - started
-        assert response.status_code == 302, f"the decision answered {response.status_code}"
-    print(f"{cpu / repeat * 1000:.1f} ms of CPU per decision (profiled)")
+        assert response.status_code == (200 if after else 302), f"the request answered {response.status_code}"
+    print(f"{cpu / repeat * 1000:.1f} ms of CPU per {'page after a decision' if after else 'decision'} (profiled)")
     print(profiler.output_text(unicode=True, color=False))
 
 
