@@ -101,7 +101,7 @@ def _note_begin(conn: Any) -> None:
 
 
 def _note_statement(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-    if not statement.lstrip()[:6].upper() == "SELECT":
+    if statement.lstrip()[:6].upper() != "SELECT":
         conn.info[WROTE] = True
 
 
