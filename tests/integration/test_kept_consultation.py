@@ -7,9 +7,12 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
+
 from app.consultations.loading import _detached, _values
 from app.consultations.models import Consultation, DraftVersion, Visibility
-from app.core.cache import page_cache
+from app.core.cache import PageCache, page_cache
+from app.core.cache_stores import RedisStore
 from app.core.db import utcnow
 from tests.factories import login, make_user
 from tests.integration.test_comments_fixtures import make_consultation, publish_new_version
@@ -74,3 +77,33 @@ def test_the_kept_values_make_the_same_rows_after_json(session):
         assert getattr(again, column.key) == getattr(consultation, column.key), column.key
     version = consultation.versions[0]
     assert _detached(DraftVersion, json.loads(json.dumps(_values(version)))).published_at == version.published_at
+
+
+def test_kept_rows_and_layout_come_back_whole_from_redis(app, client, session):
+    """Redis keeps JSON: the times of the kept rows come back as times, and the layout's slots
+    are filled in a page served by another process's copy."""
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/13"  # a database of its own: clearing it leaves other tests alone
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    consultation = make_consultation(session)
+    login(client, make_user(session, display_name="Redis Reader"))
+    session.commit()
+    kept = app.extensions["agora_page_cache"]
+    one, two = (PageCache(RedisStore(url, 60), kept.build) for _ in range(2))
+    one.clear()
+    try:
+        app.extensions["agora_page_cache"] = one
+        first = client.get(_url(consultation))
+        app.extensions["agora_page_cache"] = two  # another process, the same Redis
+        second = client.get(_url(consultation))
+        assert first.status_code == second.status_code == 200
+        assert two.row_hits == 1 and two.chrome_hits == 2 and two.chrome_renders == 0
+        page = second.get_data(as_text=True)
+        assert "Redis Reader" in page and "closes" in page.lower()
+        assert "\\x00" not in page and "\x00" not in page  # every slot filled
+    finally:
+        app.extensions["agora_page_cache"] = kept
+        one.clear()
