@@ -58,8 +58,8 @@ def run_only(args: argparse.Namespace, stamp: str) -> str:
                            "reader": Browser(real.port).login(READER)}
                 hello = measure(ref, "/hello", args)
                 references: dict[Any, dict] = {}
-                lines.append(f"{database} {n:,} comments, gunicorn {worker_class}: hello world {hello['rps']:.0f} req/s "
-                             f"(p95 {hello['latency_ms']['p95']:.1f} ms)")
+                lines.append(f"{database} {n:,} comments, gunicorn {worker_class}: hello world "
+                             f"{hello['rps']:.0f} req/s (p95 {hello['latency_ms']['p95']:.1f} ms)")
                 for s in scenarios:
                     if s.reference == "list":
                         if s.comments_shown not in references:

@@ -149,6 +149,12 @@ class User(TimestampMixin, Base):
     def is_verified(self) -> bool:
         return self.email_verified_at is not None
 
+    @property
+    def role_keys(self) -> list[str]:
+        """The roles held, as sorted ``role:scope type:scope key`` strings: part of the key
+        of what is kept per roles (badges, the site's header, the review queue)."""
+        return sorted(f"{g.role}:{g.scope_type}:{g.scope_key}" for g in self.grants)
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
 

@@ -305,7 +305,7 @@ class PageReader:
         raw = json.dumps([
             cid, comment.status, comment.audience, comment.kind, comment.stance, comment.language,
             comment.created_at, comment.edited_at, comment.parent_id, comment.body_html, comment.proposed_diff,
-            author.display_name, sorted(f"{g.role}:{g.scope_type}:{g.scope_key}" for g in author.grants),  # badges
+            author.display_name, author.role_keys,  # badges
             [org.id, org.name, org.kind, org.country_code] if org else None,
             mod is not None and [cid in mod.moderator_edited, mod.is_locked(comment), cid in mod.highlighted],
         ], default=str)

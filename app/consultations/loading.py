@@ -42,7 +42,7 @@ def kept_consultation(consultation_id: int) -> Consultation | None:
         loaded.append(consultation)
         if consultation is None:
             return {"row": None, "versions": []}
-        return {"row": _values(consultation), "versions": [_values(v) for v in consultation.versions]}
+        return {"row": row_values(consultation), "versions": [row_values(v) for v in consultation.versions]}
 
     cache = page_cache()
     # The discussion's token with the draft's, in one read: every page under it shows both.
@@ -52,16 +52,17 @@ def kept_consultation(consultation_id: int) -> Consultation | None:
         return loaded[0]
     if kept["row"] is None:
         return None
-    consultation = _detached(Consultation, kept["row"])
-    versions = [_detached(DraftVersion, row) for row in kept["versions"]]
+    consultation = detached_row(Consultation, kept["row"])
+    versions = [detached_row(DraftVersion, row) for row in kept["versions"]]
     set_committed_value(consultation, "versions", versions)
     for version in versions:
         set_committed_value(version, "consultation", consultation)
     return db.session.merge(consultation, load=False)
 
 
-def _values(obj: Any) -> dict:
-    """The row's columns, times as ISO 8601 (the same in memory and in Redis's JSON)."""
+def row_values(obj: Any) -> dict:
+    """The row's columns to keep, times as ISO 8601 (the same in memory and in Redis's JSON);
+    ``detached_row`` makes the instance again."""
     values = {}
     for column in obj.__mapper__.column_attrs:
         value = getattr(obj, column.key)
@@ -69,7 +70,7 @@ def _values(obj: Any) -> dict:
     return values
 
 
-def _detached(model: type, values: dict) -> Any:
+def detached_row(model: type, values: dict) -> Any:
     """An instance as if just loaded from ``values``, in no session."""
     times = _time_columns(model)
     obj = model(**{key: datetime.fromisoformat(value) if key in times and value is not None else value

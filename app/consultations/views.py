@@ -11,7 +11,6 @@ from flask_babel import get_timezone
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import make_transient_to_detached
 
 from app.consultations import queries, translations
 from app.consultations.diff import compare_sections
@@ -23,7 +22,7 @@ from app.consultations.forms import (
     initial_groups,
     obligation_groups,
 )
-from app.consultations.loading import load_visible
+from app.consultations.loading import detached_row, load_visible, row_values
 from app.consultations.models import Attachment, Consultation, Section, Status
 from app.consultations.policy import can_edit_consultation, can_manage_consultations
 from app.consultations.reader_language import chosen_text_language, reader_language
@@ -37,7 +36,6 @@ from app.geography.queries import all_regions, country_name, obligation_tree
 bp = Blueprint("consultations", __name__)
 
 FRAME_PARTS = ("title", "breadcrumbs", "head", "rest")
-SECTION_COLUMNS = tuple(column.key for column in Section.__mapper__.column_attrs)
 FILTER_ARGS = ("q", "status", "country", "region", "obligation", "instrument", "closing_soon")
 STATUS_FILTERS = (Status.OPEN, Status.SCHEDULED, Status.CLOSED, Status.SUMMARISED, Status.FORWARDED)
 
@@ -147,7 +145,7 @@ def _section_frame(consultation: Consultation, version: Any, anchor: str) -> tup
                    "next": sections[index + 1] if index + 1 < len(sections) else None}
         current_app.update_template_context(context)
         module = current_app.jinja_env.get_template("consultations/_section_frame.html").make_module(context)
-        return {"section": {key: getattr(sections[index], key) for key in SECTION_COLUMNS},
+        return {"section": row_values(sections[index]),
                 **{part: str(getattr(module, part)) for part in FRAME_PARTS}}
 
     frame = page_cache().frame(
@@ -157,9 +155,7 @@ def _section_frame(consultation: Consultation, version: Any, anchor: str) -> tup
     if rendered:
         section = rendered[0]
     else:
-        section = Section(**frame["section"])
-        make_transient_to_detached(section)
-        section = db.session.merge(section, load=False)
+        section = db.session.merge(detached_row(Section, frame["section"]), load=False)
     return {part: Markup(frame[part]) for part in FRAME_PARTS}, section  # noqa: S704 - our template's output
 
 

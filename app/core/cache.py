@@ -292,23 +292,19 @@ class PageCache:
         depends on, and no content token is read."""
         if self.store is None:
             return produce()
-        raw = json.dumps([self.build, "chrome", *parts], default=str)
-        key = "agora:page:" + hashlib.sha256(raw.encode()).hexdigest()
-        entry = self.store.get(key)
-        if entry is not None:
-            self.chrome_hits += 1
-            return entry["value"]
-        self.chrome_renders += 1
-        value = produce()
-        self.store.set(key, {"value": value}, 2 * len(json.dumps(value, default=str)) + 200)
-        return value
+        return self._stored(["chrome", *parts], produce, counts=("chrome_hits", "chrome_renders"))
 
     def _kept(self, parts: list, produce: Callable[[], Any], scopes: Iterable[str],
               keep: Callable[[Any], bool] = lambda _v: True, counts: tuple[str, str] = ("hits", "misses")) -> Any:
         if not self.reading():
             return produce()
-        tokens = self.tokens((SITE, *scopes))
-        raw = json.dumps([self.build, tokens, *parts], default=str)
+        return self._stored([self.tokens((SITE, *scopes)), *parts], produce, keep, counts)
+
+    def _stored(self, parts: list, produce: Callable[[], Any], keep: Callable[[Any], bool] = lambda _v: True,
+                counts: tuple[str, str] = ("hits", "misses")) -> Any:
+        """``produce()``, or the value stored under ``parts`` (and this build); ``counts`` name
+        the counters of values served and produced."""
+        raw = json.dumps([self.build, *parts], default=str)
         key = "agora:page:" + hashlib.sha256(raw.encode()).hexdigest()
         entry = self.store.get(key)
         hit, rendered = counts

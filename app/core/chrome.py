@@ -27,14 +27,15 @@ from app.core.slots import fill, slot, split
 
 TEMPLATES = {"header": "_site_header.html", "footer": "_site_footer.html"}
 BADGES = "_site_badges.html"
+# Slot kind: the count's function in the templates' context, and the macro of its badge (BADGES).
+COUNTS = {"u": ("unread_notification_count", "unread_badge"), "q": ("moderation_queue_total", "waiting_badge")}
 
 
 def _reader() -> tuple:
     """Whom the header is for: signed in or not, their name and their roles."""
     if not current_user.is_authenticated:
         return ()
-    return (current_user.display_name,
-            sorted(f"{g.role}:{g.scope_type}:{g.scope_key}" for g in current_user.grants))
+    return current_user.display_name, current_user.role_keys
 
 
 def _parts(part: str) -> tuple:
@@ -60,11 +61,9 @@ def _answer(context: Context, kind: str) -> str:
         return generate_csrf()
     if kind == "n":
         return str(escape(request.full_path if request.query_string else request.path))
-    count = context[{"u": "unread_notification_count", "q": "moderation_queue_total"}[kind]]()
-    if not count:
-        return ""
-    badge = {"u": "unread_badge", "q": "waiting_badge"}[kind]
-    return str(getattr(current_app.jinja_env.get_template(BADGES).module, badge)(count))
+    count_of, badge = COUNTS[kind]
+    count = context[count_of]()
+    return str(getattr(current_app.jinja_env.get_template(BADGES).module, badge)(count)) if count else ""
 
 
 def init_app(app: Flask) -> None:

@@ -183,8 +183,8 @@ def _render_queue(status: int = 200, bulk_form: BulkDecisionForm | None = None):
 def _kept_body(counts: dict[str, int], filters: queries.QueueFilters) -> Markup:
     """The queue's content kept for every moderator with the same roles at the same address until
     what it shows changes (``QUEUE_TOKENS``); the CSRF token and "3 days ago" filled in."""
-    roles = sorted(f"{r.role}:{r.scope_type}:{r.scope_key}" for r in current_user.grants)  # what it offers them
-    parts = ("queue", roles, request.path, sorted(request.args.items(multi=True)))
+    # The roles: what the page offers them.
+    parts = ("queue", current_user.role_keys, request.path, sorted(request.args.items(multi=True)))
 
     def produce() -> dict:
         value = _body(counts, filters, None, keeping=True)

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.consultations.loading import _detached, _values
+from app.consultations.loading import detached_row, row_values
 from app.consultations.models import Consultation, DraftVersion, Visibility
 from app.core.cache import PageCache, page_cache
 from app.core.cache_stores import RedisStore
@@ -71,12 +71,12 @@ def test_closing_and_a_new_version_show_on_the_next_page(app, client, session):
 
 def test_the_kept_values_make_the_same_rows_after_json(session):
     consultation = make_consultation(session)
-    kept = json.loads(json.dumps(_values(consultation)))  # as the Redis store keeps them
-    again = _detached(Consultation, kept)
+    kept = json.loads(json.dumps(row_values(consultation)))  # as the Redis store keeps them
+    again = detached_row(Consultation, kept)
     for column in Consultation.__mapper__.column_attrs:
         assert getattr(again, column.key) == getattr(consultation, column.key), column.key
     version = consultation.versions[0]
-    assert _detached(DraftVersion, json.loads(json.dumps(_values(version)))).published_at == version.published_at
+    assert detached_row(DraftVersion, json.loads(json.dumps(row_values(version)))).published_at == version.published_at
 
 
 def test_kept_rows_and_layout_come_back_whole_from_redis(app, client, session):
