@@ -1090,6 +1090,9 @@ def write(session, b: Builder, tables) -> dict[str, float]:
         from app.core.audit import adopt_last_entry_as_head
 
         adopt_last_entry_as_head(session)
+    from app.moderation.tally import recount
+
+    recount(session)  # the rows went in past the session: the queue's counts are counted once
     if session.get_bind().dialect.name == "postgresql":
         for name in b.ids:
             # table names come from the models, not from input

@@ -57,7 +57,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import attributes as orm_attributes
 
 from app.core.cache_stores import MemoryStore, RedisStore
-from app.core.db import COMMIT_WORK, db, utcnow
+from app.core.db import COMMIT_WORK, db, upsert, utcnow
 from app.core.i18n import viewer_locale
 from app.core.models import ContentToken
 
@@ -159,12 +159,7 @@ def _renew_tokens(session: Session) -> None:
 
 def _renew(session: Session, scope: str) -> None:
     values = {"scope": scope, "token": uuid.uuid4().hex, "changed_at": utcnow()}
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(ContentToken).values(**values)
+    statement = upsert(session.get_bind().dialect.name, ContentToken).values(**values)
     session.execute(statement.on_conflict_do_update(
         index_elements=[ContentToken.scope],
         set_={"token": statement.excluded.token, "changed_at": statement.excluded.changed_at}))

@@ -30,6 +30,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def upsert(dialect: str, table: Any) -> Any:
+    """``INSERT`` into ``table`` in ``dialect`` ("postgresql" or "sqlite"), which can say
+    ``ON CONFLICT DO UPDATE``: both databases the project runs on speak it."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC datetimes on every backend (SQLite stores naive)."""
 

@@ -32,5 +32,16 @@ def seed_reasons() -> None:
     click.echo(f"{added} reason template(s) added.")
 
 
+@moderation_group.command("recount")
+@with_appcontext
+def recount_queue() -> None:
+    """Count the review queue afresh per consultation (after rows were written past the application)."""
+    from app.moderation.tally import recount
+
+    rows = recount(db.session)
+    db.session.commit()
+    click.echo(f"Review queue counted afresh for {rows} consultation(s).")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(moderation_group)

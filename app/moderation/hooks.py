@@ -7,8 +7,9 @@ from app.comments.hooks import HOOKS
 
 def install() -> None:
     """Plug sanctions, thread locks and automatic hold rules into posting and reading.
-    Idempotent: a second application in the same process installs the same functions."""
-    from app.moderation import automod, reader_queries, services
+    Idempotent: a second application in the same process installs the same functions.
+    Importing ``tally`` listens to every session's flushes: the queue's counts follow comments."""
+    from app.moderation import automod, reader_queries, services, tally  # noqa: F401 - tally: listens
 
     HOOKS.participation[:] = [services.check_may_participate]
     HOOKS.reply[:] = [services.check_may_reply]

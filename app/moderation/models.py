@@ -277,3 +277,18 @@ track(ReasonTemplate, "label")  # reason labels appear in every consultation's p
 QUEUE_SCOPE = "moderation:queue"
 track(ReasonTemplate, scopes=lambda _s, _reason: [QUEUE_SCOPE])
 track(Sanction, scopes=lambda _s, _sanction: [QUEUE_SCOPE])
+
+
+class QueueTally(Base):
+    """The review queue's counts for one consultation, kept right by every flush that changes a
+    comment's status, hold or open flags (app/moderation/tally.py): the queue's tabs and its
+    list of consultations read these rows instead of counting thousands of items."""
+
+    __tablename__ = "moderation_tally"
+
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    # Every pending comment, held or not; the held ones; published or hidden ones with open flags.
+    pending: Mapped[int] = mapped_column(default=0, server_default="0")
+    held: Mapped[int] = mapped_column(default=0, server_default="0")
+    flagged: Mapped[int] = mapped_column(default=0, server_default="0")

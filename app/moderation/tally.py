@@ -1,0 +1,161 @@
+"""The review queue's counts per consultation (``QueueTally``), kept right as comments change.
+
+Every flush that adds or removes a comment, or changes a comment's status, consultation, hold
+or open flags, reads those comments' standing just before it writes (locking their rows on
+PostgreSQL, so no other transaction moves them meanwhile) and again just after, and adds the
+difference to each consultation's row, in the same transaction: a savepoint or a transaction
+rolled back takes its difference with it. A consultation without a row is counted afresh the
+first time it changes.
+
+Writes that bypass the session's unit of work (bulk inserts of the bench's generator, a
+restore) are followed by ``recount``; ``flask moderation recount`` does it by hand.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import bindparam, case, delete, event, func, insert, literal, select, update
+from sqlalchemy.orm import Session, attributes
+
+from app.comments.models import Comment, CommentStatus
+from app.core.db import upsert
+from app.moderation.models import CommentModeration, QueueTally
+
+BEFORE = "moderation_tally_before"
+FLAGGABLE = (CommentStatus.PUBLISHED, CommentStatus.HIDDEN)
+# What moves a comment between the queue's counts, per model.
+_WATCHED = {Comment: ("status", "consultation_id"), CommentModeration: ("hold_rules", "open_flags")}
+
+
+def standing(status: str | None, hold_rules: str | None, open_flags: int | None) -> tuple[int, int, int]:
+    """What one comment adds to its consultation's (pending, held, flagged)."""
+    pending = status == CommentStatus.PENDING
+    return int(pending), int(pending and bool(hold_rules)), int(status in FLAGGABLE and (open_flags or 0) > 0)
+
+
+def _comment_id(obj: Any) -> int | None:
+    if isinstance(obj, Comment):
+        return obj.id
+    return obj.comment_id if obj.comment_id is not None else getattr(obj.comment, "id", None)
+
+
+def _moved(obj: Any) -> bool:
+    state = attributes.instance_state(obj)
+    return any(state.attrs[name].history.has_changes() for name in _WATCHED[type(obj)])
+
+
+@lru_cache(maxsize=2)
+def _standings_statement(lock: bool) -> Any:
+    comment, moderation = Comment.__table__, CommentModeration.__table__
+    stmt = (select(comment.c.id, comment.c.consultation_id, comment.c.status, moderation.c.hold_rules,
+                   moderation.c.open_flags)
+            .select_from(comment.outerjoin(moderation, moderation.c.comment_id == comment.c.id))
+            .where(comment.c.id.in_(bindparam("ids", expanding=True))).order_by(comment.c.id))
+    return stmt.with_for_update(of=comment) if lock else stmt
+
+
+def _standings(session: Session, ids: set[int], *, lock: bool) -> list[Any]:
+    if not ids:
+        return []
+    return session.connection().execute(_standings_statement(lock), {"ids": sorted(ids)}).all()
+
+
+@event.listens_for(Session, "before_flush")
+def _before(session: Session, _context: Any, _instances: Any) -> None:
+    ids: set[int] = set()
+    new_comments: list[Comment] = []
+    for obj in session.new:
+        if isinstance(obj, Comment):
+            new_comments.append(obj)
+        elif isinstance(obj, CommentModeration) and (comment_id := _comment_id(obj)) is not None:
+            ids.add(comment_id)
+    for obj in session.deleted:
+        if type(obj) in _WATCHED and (comment_id := _comment_id(obj)) is not None:
+            ids.add(comment_id)
+    for obj in session.dirty:
+        if type(obj) in _WATCHED and _moved(obj) and (comment_id := _comment_id(obj)) is not None:
+            ids.add(comment_id)
+    if not ids and not new_comments:
+        session.info.pop(BEFORE, None)
+        return
+    session.info[BEFORE] = (ids, new_comments, _standings(session, ids, lock=True))
+
+
+@event.listens_for(Session, "after_flush")
+def _after(session: Session, _context: Any) -> None:
+    noted = session.info.pop(BEFORE, None)
+    if noted is None:
+        return
+    ids, new_comments, before = noted
+    ids = ids | {c.id for c in new_comments if c.id is not None}
+    change: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for sign, rows in ((-1, before), (1, _standings(session, ids, lock=False))):
+        for _id, consultation_id, status, hold_rules, open_flags in rows:
+            for i, n in enumerate(standing(status, hold_rules, open_flags)):
+                change[consultation_id][i] += sign * n
+    for consultation_id, (pending, held, flagged) in sorted(change.items()):
+        if pending or held or flagged:
+            _add(session, consultation_id, pending, held, flagged)
+
+
+def _add(session: Session, consultation_id: int, pending: int, held: int, flagged: int) -> None:
+    run = session.connection().execute
+    tally = QueueTally.__table__.c
+    values = {"cid": consultation_id, "pending": pending, "held": held, "flagged": flagged}
+    if run(_add_statement(), values).rowcount:
+        return
+    # No row yet: count the consultation afresh (this flush's changes included); if another
+    # transaction inserted it meanwhile, add to theirs.
+    dialect = session.get_bind().dialect.name
+    statement = upsert(dialect, QueueTally).from_select(
+        [tally.consultation_id, tally.pending, tally.held, tally.flagged], _counts(consultation_id))
+    if not run(statement.on_conflict_do_nothing(index_elements=[tally.consultation_id])).rowcount:
+        run(_add_statement(), values)
+
+
+@lru_cache(maxsize=1)
+def _add_statement() -> Any:
+    tally = QueueTally.__table__.c
+    return (update(QueueTally.__table__).where(tally.consultation_id == bindparam("cid"))
+            .values(pending=tally.pending + bindparam("pending"), held=tally.held + bindparam("held"),
+                    flagged=tally.flagged + bindparam("flagged")))
+
+
+def _counts(consultation_id: int | None = None) -> Any:
+    """(consultation id, pending, held, flagged) counted from the comments, per consultation."""
+    comment, moderation = Comment.__table__.c, CommentModeration.__table__.c
+    pending = comment.status == CommentStatus.PENDING
+
+    def total(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), literal(0))
+
+    stmt = (select(comment.consultation_id, total(pending), total(pending & (moderation.hold_rules > "")),
+                   total(comment.status.in_(FLAGGABLE) & (func.coalesce(moderation.open_flags, 0) > 0)))
+            .select_from(Comment.__table__.outerjoin(CommentModeration.__table__,
+                                                     moderation.comment_id == comment.id))
+            .group_by(comment.consultation_id))
+    return stmt if consultation_id is None else stmt.where(comment.consultation_id == consultation_id)
+
+
+def recount(session: Session) -> int:
+    """Count every consultation afresh (after writes that bypassed the session); the number of rows."""
+    tally = QueueTally.__table__
+    session.execute(delete(tally))
+    session.execute(insert(tally).from_select(
+        [tally.c.consultation_id, tally.c.pending, tally.c.held, tally.c.flagged], _counts()))
+    return session.scalar(select(func.count()).select_from(tally)) or 0
+
+
+def counted_afresh(session: Session) -> dict[int, tuple[int, int, int]]:
+    """What ``recount`` would write, without writing it: for checking the kept counts."""
+    return {cid: (p, h, f) for cid, p, h, f in session.execute(_counts()) if p or h or f}
+
+
+def kept(session: Session) -> dict[int, tuple[int, int, int]]:
+    """The kept counts, consultations with nothing to count left out."""
+    tally = QueueTally.__table__.c
+    return {cid: (p, h, f) for cid, p, h, f in session.execute(
+        select(tally.consultation_id, tally.pending, tally.held, tally.flagged)) if p or h or f}
