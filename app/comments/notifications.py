@@ -68,7 +68,7 @@ def wants_email(preference: NotificationPreference, kind: str) -> bool:
 
 
 def queue_participant_email(session: Session, user: User, *, kind: str, template: str, dedupe_key: str,
-                            flush: bool = True, **context: Any) -> Any:
+                            flush: bool = True, fresh: bool = False, **context: Any) -> Any:
     """The one place that decides whether a participant e-mail leaves now.
 
     Users who opted out of ``kind`` get none; users on the daily frequency get
@@ -78,7 +78,7 @@ def queue_participant_email(session: Session, user: User, *, kind: str, template
     if not wants_email(preference, kind) or preference.email_frequency == EmailFrequency.DAILY:
         return None
     return queue_email(session, to=user.email, template=template, dedupe_key=dedupe_key,
-                       locale=user.preferred_language, user=user, flush=flush, **context)
+                       locale=user.preferred_language, user=user, flush=flush, fresh=fresh, **context)
 
 
 def set_email_choices(session: Session, *, email_replies: bool, email_closing: bool, email_frequency: str,

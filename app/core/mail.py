@@ -104,6 +104,7 @@ def queue_email(
     locale: str | None = None,
     sealed_values: dict[str, str] | None = None,
     flush: bool = True,
+    fresh: bool = False,
     **context: Any,
 ) -> OutboxMessage | None:
     """Queue one e-mail unless a message with this dedupe key exists already.
@@ -112,12 +113,13 @@ def queue_email(
     header-injection surface and the platform does not need them).
     ``sealed_values`` are secrets stored encrypted; the context carries
     ``sealed(name)`` where each one goes. ``flush=False`` leaves the row to the session's next
-    flush (a caller that flushes or commits next anyway saves one).
+    flush (a caller that flushes or commits next anyway saves one). ``fresh``: the key names
+    something this transaction created (a new decision), so no message can carry it yet: the
+    look-up is skipped (the key's unique index would still refuse a second one).
     """
     if not _BARE_ADDRESS.fullmatch(to or ""):
         raise ValueError(f"not a bare e-mail address: {to!r}")
-    existing = session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
-    if existing is not None:
+    if not fresh and session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
         return None
     subject, text, html = render_email(template, locale, **context)
     for name, value in (sealed_values or {}).items():

@@ -20,12 +20,15 @@ from app.moderation.models import (
 # --- notifications -------------------------------------------------------------------
 
 def _notify(session: Session, *, user_id: int, kind: str, dedupe_key: str, consultation_id: int | None = None,
-            comment_id: int | None = None) -> None:
-    exists = session.scalar(select(Notification.id).where(Notification.user_id == user_id,
-                                                          Notification.dedupe_key == dedupe_key))
-    if exists is None:
-        session.add(Notification(user_id=user_id, kind=kind, dedupe_key=dedupe_key,
-                                 consultation_id=consultation_id, comment_id=comment_id))
+            comment_id: int | None = None, fresh: bool = False) -> None:
+    """``fresh``: the key names something this transaction created (a new decision): there is
+    nothing to look up, and the row is written with the session's next flush."""
+    if not fresh and session.scalar(select(Notification.id).where(Notification.user_id == user_id,
+                                                                  Notification.dedupe_key == dedupe_key)):
+        return
+    session.add(Notification(user_id=user_id, kind=kind, dedupe_key=dedupe_key,
+                             consultation_id=consultation_id, comment_id=comment_id))
+    if not fresh:
         session.flush()
 
 
@@ -41,14 +44,14 @@ def notify_decision(session: Session, decision: ModerationDecision, comment: Com
         return
     key = f"moderation:decision:{decision.id}"
     _notify(session, user_id=author.id, kind=NotificationKind.MODERATION, dedupe_key=key,
-            consultation_id=comment.consultation_id, comment_id=comment.id)
+            consultation_id=comment.consultation_id, comment_id=comment.id, fresh=True)
     consultation = session.get(Consultation, comment.consultation_id)
     from app.comments.notifications import excerpt, queue_participant_email
 
     # The author's e-mail frequency applies (daily: it comes in the day's e-mail). The message is
     # written with the decision's next flush (the next item's, or the commit's): one flush fewer.
     queue_participant_email(session, author, kind=NotificationKind.MODERATION, template="moderation/decision",
-                            dedupe_key=key, flush=False,
+                            dedupe_key=key, flush=False, fresh=True,
                             decision=decision, comment=comment,
                             consultation=consultation, excerpt=excerpt(comment) if comment.body_html else "",
                             url=_link("moderation.my_moderation", _anchor=f"decision-{decision.id}"),
