@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import statistics
 import time
 
 from bench import BENCH_PASSWORD
@@ -32,6 +33,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sql", action="store_true", help="print the statements one request runs, then stop")
     parser.add_argument("--decide", action="store_true",
                         help="the path is a review queue: time approving its first item (the POST alone)")
+    parser.add_argument("--plain", action="store_true",
+                        help="with --decide: time without the profiler (CPU and wall per request, median)")
     parser.add_argument("--after-decision", action="store_true",
                         help="with --decide: time the queue page that follows each decision instead")
     args = parser.parse_args(argv)
@@ -44,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
     response = client.get(args.path)
     assert response.status_code == 200, "the page does not answer 200"
     if args.decide:
-        _profile_decisions(client, args.path, args.repeat, after=args.after_decision)
+        _profile_decisions(client, args.path, args.repeat, after=args.after_decision, plain=args.plain)
         return
     if args.sql:
         for _ in range(args.repeat):  # PostgreSQL prepares a statement after its fifth run on a connection
@@ -77,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     print(profiler.output_text(unicode=True, color=False))
 
 
-def _profile_decisions(client, queue: str, repeat: int, *, after: bool = False) -> None:
+def _profile_decisions(client, queue: str, repeat: int, *, after: bool = False, plain: bool = False) -> None:
     """Approve the queue's first item ``repeat`` times through its bulk form, as the bench's
     deciding scenario does; the CPU and the profile cover the decisions, or with ``after``
     the queue page each decision leads to."""
@@ -94,17 +97,27 @@ def _profile_decisions(client, queue: str, repeat: int, *, after: bool = False) 
             "action": "approve", "reason_id": "", "reason_text": ""}
 
     profiler = Profiler(interval=0.0005)
-    cpu = 0.0
+    cpu: list[float] = []
+    wall: list[float] = []
     for _ in range(repeat):
         action, form = next_form()
         if after:
             assert client.post(action, data=form).status_code == 302
-        started = time.process_time()
-        with profiler:
+        started, started_wall = time.process_time(), time.perf_counter()
+        if plain:
             response = client.get(queue) if after else client.post(action, data=form)
-        cpu += time.process_time() - started
+        else:
+            with profiler:
+                response = client.get(queue) if after else client.post(action, data=form)
+        cpu.append(time.process_time() - started)
+        wall.append(time.perf_counter() - started_wall)
         assert response.status_code == (200 if after else 302), f"the request answered {response.status_code}"
-    print(f"{cpu / repeat * 1000:.1f} ms of CPU per {'page after a decision' if after else 'decision'} (profiled)")
+    what = "page after a decision" if after else "decision"
+    if plain:
+        print(f"per {what}, median of {repeat}: {statistics.median(cpu) * 1000:.1f} ms of CPU, "
+              f"{statistics.median(wall) * 1000:.1f} ms of wall time")
+        return
+    print(f"{sum(cpu) / repeat * 1000:.1f} ms of CPU per {what} (profiled)")
     print(profiler.output_text(unicode=True, color=False))
 
 
