@@ -28,6 +28,7 @@ from sqlalchemy import event, text
 from app import create_app
 from app.core.cache import CONTENT_CHANGED, page_cache
 from app.core.db import db, make_engine
+from app.moderation import tally
 from config import TestingConfig
 
 # Hostile-input corpora copied into the repository, with their provenance and
@@ -132,7 +133,8 @@ def session(app, connection):
     Tests change data with a flush and no commit; in production every request
     commits, which renews the content token (app/core/cache.py). So that pages
     kept for visitors behave as in production, a flush of tracked content in
-    the test's own session forgets them."""
+    the test's own session forgets them, and the review queue's kept counts
+    (app/moderation/tally.py) take the flush's differences at once."""
     with app.app_context():
         test_session = db.session
 
@@ -140,6 +142,11 @@ def session(app, connection):
         def _forget_kept_pages(flushed, _context):
             if flushed.info.get(CONTENT_CHANGED):
                 page_cache(app).clear()
+
+        @event.listens_for(test_session, "after_flush_postexec")
+        def _count_queue_as_committed(flushed, _context):
+            # The queue's kept counts take a transaction's differences when it commits.
+            tally.write_changes(flushed)
 
         yield test_session
 

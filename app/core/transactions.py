@@ -18,10 +18,12 @@ a lock of an earlier step while it holds one of a later step:
    by ``app.core.audit.record``. After it a transaction only inserts new
    rows (the decision, notifications, outbox messages), which wait for no
    one but a concurrent insert of the same unique key.
-3. **Content tokens** — the ``content_token`` rows of the scopes the
-   transaction changed, in scope-name order, written by the commit hook of
-   app/core/cache.py when the outermost transaction commits (never when a
-   savepoint is released).
+3. **Content tokens and the queue's counts** — the ``content_token`` rows of
+   the scopes the transaction changed, in scope-name order, written by the
+   commit hook of app/core/cache.py, and the ``moderation_tally`` rows of the
+   consultations whose comments moved in or out of the review queue, in id
+   order (app/moderation/tally.py), when the outermost transaction commits
+   (never when a savepoint is released).
 
 Hot rows stay out of the path: the tokens are per consultation (writers on
 different consultations never meet), counters are plain ``UPDATE``s that do

@@ -2,10 +2,10 @@
 
 Every flush that adds or removes a comment, or changes a comment's status, consultation, hold
 or open flags, reads those comments' standing just before it writes (locking their rows on
-PostgreSQL, so no other transaction moves them meanwhile) and again just after, and adds the
-difference to each consultation's row, in the same transaction: a savepoint or a transaction
-rolled back takes its difference with it. A consultation without a row is counted afresh the
-first time it changes.
+PostgreSQL, so no other transaction moves them meanwhile) and again just after; the commit adds
+the differences to each consultation's row, in the same transaction. A savepoint rolled back
+takes its differences with it. A consultation without a row is counted afresh the first time
+it changes.
 
 Writes that bypass the session's unit of work (bulk inserts of the bench's generator, a
 restore) are followed by ``recount``; ``flask moderation recount`` does it by hand.
@@ -25,6 +25,7 @@ from app.core.db import upsert
 from app.moderation.models import CommentModeration, QueueTally
 
 BEFORE = "moderation_tally_before"
+CHANGES = "moderation_tally_changes"
 FLAGGABLE = (CommentStatus.PUBLISHED, CommentStatus.HIDDEN)
 # What moves a comment between the queue's counts, per model.
 _WATCHED = {Comment: ("status", "consultation_id"), CommentModeration: ("hold_rules", "open_flags")}
@@ -54,7 +55,7 @@ def _standings_statement(lock: bool) -> Any:
                    moderation.c.open_flags)
             .select_from(comment.outerjoin(moderation, moderation.c.comment_id == comment.c.id))
             .where(comment.c.id.in_(bindparam("ids", expanding=True))).order_by(comment.c.id))
-    return stmt.with_for_update(of=comment) if lock else stmt
+    return stmt.with_for_update(of=comment, key_share=True) if lock else stmt
 
 
 def _standings(session: Session, ids: set[int], *, lock: bool) -> list[Any]:
@@ -91,14 +92,66 @@ def _after(session: Session, _context: Any) -> None:
         return
     ids, new_comments, before = noted
     ids = ids | {c.id for c in new_comments if c.id is not None}
-    change: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    change = _changes(session).setdefault(_innermost(session), defaultdict(lambda: [0, 0, 0]))
     for sign, rows in ((-1, before), (1, _standings(session, ids, lock=False))):
         for _id, consultation_id, status, hold_rules, open_flags in rows:
             for i, n in enumerate(standing(status, hold_rules, open_flags)):
                 change[consultation_id][i] += sign * n
-    for consultation_id, (pending, held, flagged) in sorted(change.items()):
+
+
+# The differences wait for the commit (step 3 of the lock order, app/core/transactions.py): a
+# consultation's row is the one every writer on it shares, so it is locked last, as the content
+# tokens are. Until then they are noted per transaction: a savepoint rolled back drops its own,
+# one released hands them to the transaction around it.
+
+def _changes(session: Session) -> dict[Any, dict[int, list[int]]]:
+    return session.info.setdefault(CHANGES, {})
+
+
+def _innermost(session: Session) -> Any:
+    return session.get_nested_transaction() or session.get_transaction()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _dropped(session: Session, previous: Any) -> None:
+    if previous.parent is None:
+        session.info.pop(CHANGES, None)
+    else:
+        session.info.get(CHANGES, {}).pop(previous, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction: Any) -> None:
+    changes = session.info.get(CHANGES)
+    if not changes or transaction.parent is None or transaction not in changes:
+        return
+    around = transaction.parent
+    while around.parent is not None and not around.nested:
+        around = around.parent
+    _merge(changes.setdefault(around, defaultdict(lambda: [0, 0, 0])), changes.pop(transaction))
+
+
+@event.listens_for(Session, "before_commit")
+def _at_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
+    session.flush()
+    write_changes(session)
+
+
+def write_changes(session: Session) -> None:
+    """Add the differences noted so far to the consultations' rows, in id order."""
+    total: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for change in (session.info.pop(CHANGES, None) or {}).values():
+        _merge(total, change)
+    for consultation_id, (pending, held, flagged) in sorted(total.items()):
         if pending or held or flagged:
             _add(session, consultation_id, pending, held, flagged)
+
+
+def _merge(into: dict[int, list[int]], change: dict[int, list[int]]) -> None:
+    for consultation_id, values in change.items():
+        into[consultation_id] = [a + b for a, b in zip(into[consultation_id], values, strict=True)]
 
 
 def _add(session: Session, consultation_id: int, pending: int, held: int, flagged: int) -> None:
