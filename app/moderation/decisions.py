@@ -64,6 +64,8 @@ class DecisionInput:
 
 def _resolve_flags(session: Session, comment: Comment, state: CommentModeration | None,
                    decision: ModerationDecision, resolution: str, now: datetime) -> None:
+    if state is None or not state.open_flags:
+        return  # no open flag (the count is kept with every flag, resolution and undo): nothing to read
     flags = list(session.scalars(select(Flag).where(Flag.comment_id == comment.id, Flag.resolved_at.is_(None))))
     for flag in flags:
         flag.resolved_at, flag.resolution, flag.decision_id = now, resolution, decision.id
@@ -140,7 +142,8 @@ _UNREAD = object()  # the comment's moderation state not read yet
 
 
 def decide(session: Session, comment: Comment, data: DecisionInput, *, expected_version: int | None, actor: Any,
-           now: datetime | None = None, _spam_batch: bool = True, _state: Any = _UNREAD) -> ModerationDecision:
+           now: datetime | None = None, _spam_batch: bool = True, _state: Any = _UNREAD,
+           _locked: bool = False) -> ModerationDecision:
     """Take one decision on one comment, with its reason; notify the author; audit it."""
     now = now or utcnow()
     if data.action not in TRANSITIONS:
@@ -151,8 +154,10 @@ def decide(session: Session, comment: Comment, data: DecisionInput, *, expected_
     template, reason_text = _reason(session, data.reason_id, data.reason_text,
                                     required=data.action not in REASON_OPTIONAL)
     others = _spam_candidates(session, comment, actor) if data.action == A.SPAM and _spam_batch else []
-    # Every row this decision changes, before the audit lock (app/core/transactions.py).
-    _lock_items(session, [comment, *others])
+    # Every row this decision changes, before the audit lock (app/core/transactions.py); ``decide_many``
+    # locked them all (the spam decision's other items too) before its first decision.
+    if not _locked:
+        _lock_items(session, [comment, *others])
     # ``decide_many`` may pass the state (or its absence) it read with the comment.
     state = moderation_state(session, comment) if _state is _UNREAD else _state
     before = _snapshot(comment, state)
@@ -185,7 +190,8 @@ def decide(session: Session, comment: Comment, data: DecisionInput, *, expected_
 
         on_published(session, comment, session.get(Consultation, comment.consultation_id))
     for other in others:
-        decide(session, other, data, expected_version=other.version, actor=actor, now=now, _spam_batch=False)
+        decide(session, other, data, expected_version=other.version, actor=actor, now=now, _spam_batch=False,
+               _locked=True)
     return decision
 
 
@@ -241,7 +247,7 @@ def decide_many(session: Session, items: list[tuple[int, int]], data: DecisionIn
                 continue  # taken along by an earlier item of the same author
             state = states[comment_id] if reuse_states else _UNREAD
             decisions.append(decide(session, comment, data, expected_version=comment.version, actor=actor,
-                                    now=now, _state=state))
+                                    now=now, _state=state, _locked=True))
     return decisions
 
 
@@ -288,9 +294,9 @@ def undo_last_decision(session: Session, comment: Comment, *, expected_version: 
     reopened = list(session.scalars(select(Flag).where(Flag.decision_id == last.id)))
     for flag in reopened:
         flag.resolved_at = flag.resolution = flag.decision_id = None
-    if reopened:
+    if reopened:  # added to the flags raised since the decision, still open
         state = state or moderation_state(session, comment, create=True)
-        state.open_flags = len(reopened)
+        state.open_flags = (state.open_flags or 0) + len(reopened)
     session.flush()
     record(session, actor=actor, action="moderation.undo", target=comment, reason=reason_text or None,
            before={"status": before["status"], "decision": last.id, "action": last.action},

@@ -12,7 +12,7 @@ from app.comments.services import edit_comment, withdraw_comment
 from app.consultations.models import ModerationMode
 from app.core.errors import DomainError
 from app.moderation import services, tally
-from app.moderation.models import QueueTally
+from app.moderation.models import CommentModeration, QueueTally
 from app.moderation.queries import QueueFilters, queue_consultations, review_queue, tab_counts
 from app.moderation.services import DecisionInput
 from tests.factories import make_user
@@ -171,3 +171,18 @@ def test_committed_sessions_keep_what_their_savepoints_kept(scratch_url):
                 assert tally.kept(own) == tally.counted_afresh(own) == {consultation.id: (2, 0, 0)}
         finally:
             engine.dispose()
+
+
+def test_undoing_a_decision_reopens_its_flags_beside_those_raised_since(session, world):
+    _pre, post_moderated, moderator, authors = world
+    comment = post(session, post_moderated, authors[0], "Article 7 leaves transit out.")
+    for flagger in authors[1:3]:
+        services.flag_comment(session, comment, reason="off_topic", actor=flagger, threshold=10)
+    _decide(session, comment, "edit", moderator, body="Article 7 leaves transit and brokering out.")
+    services.flag_comment(session, comment, reason="off_topic", actor=authors[3], threshold=10)
+    services.undo_last_decision(session, comment, expected_version=comment.version, actor=moderator,
+                                reason_text="The edit went too far.")
+    open_flags = session.get(CommentModeration, comment.id).open_flags
+    assert open_flags == 3  # the two the edit had settled and the one raised after it
+    assert _agrees(session)[post_moderated.id] == (0, 0, 1)
+    assert review_queue(session, moderator, QueueFilters(tab="flagged")).items[0].flags == {"off_topic": 3}
