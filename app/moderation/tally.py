@@ -14,6 +14,7 @@ restore) are followed by ``recount``; ``flask moderation recount`` does it by ha
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -26,6 +27,7 @@ from app.moderation.models import CommentModeration, QueueTally
 
 BEFORE = "moderation_tally_before"
 CHANGES = "moderation_tally_changes"
+CREATED = "moderation_tally_created"  # this transaction's comments: id -> what the counts know of them
 FLAGGABLE = (CommentStatus.PUBLISHED, CommentStatus.HIDDEN)
 # What moves a comment between the queue's counts, per model.
 _WATCHED = {Comment: ("status", "consultation_id"), CommentModeration: ("hold_rules", "open_flags")}
@@ -64,39 +66,83 @@ def _standings(session: Session, ids: set[int], *, lock: bool) -> list[Any]:
     return session.connection().execute(_standings_statement(lock), {"ids": sorted(ids)}).all()
 
 
+@dataclass
+class _Flush:
+    """What one flush changes that the counts follow: comments read from the database (``read``,
+    with their rows ``before`` it), and this transaction's own comments, known from memory."""
+
+    read: set[int] = field(default_factory=set)
+    before: list[Any] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+    states: list[CommentModeration] = field(default_factory=list)
+    dropped_states: set[int] = field(default_factory=set)
+
+
 @event.listens_for(Session, "before_flush")
 def _before(session: Session, _context: Any, _instances: Any) -> None:
-    ids: set[int] = set()
-    new_comments: list[Comment] = []
+    created = session.info.get(CREATED, {})
+    flush = _Flush()
+
+    def note(obj: Any, *, deleted: bool = False) -> None:
+        comment_id = _comment_id(obj)
+        if comment_id is not None and comment_id not in created:
+            flush.read.add(comment_id)
+        elif isinstance(obj, Comment):
+            flush.comments.append(obj)
+        elif deleted:
+            flush.dropped_states.add(comment_id)
+        else:
+            flush.states.append(obj)
+
     for obj in session.new:
-        if isinstance(obj, Comment):
-            new_comments.append(obj)
-        elif isinstance(obj, CommentModeration) and (comment_id := _comment_id(obj)) is not None:
-            ids.add(comment_id)
+        if type(obj) in _WATCHED:
+            note(obj)
     for obj in session.deleted:
-        if type(obj) in _WATCHED and (comment_id := _comment_id(obj)) is not None:
-            ids.add(comment_id)
+        if type(obj) in _WATCHED:
+            note(obj, deleted=True)
     for obj in session.dirty:
-        if type(obj) in _WATCHED and _moved(obj) and (comment_id := _comment_id(obj)) is not None:
-            ids.add(comment_id)
-    if not ids and not new_comments:
+        if type(obj) in _WATCHED and _moved(obj):
+            note(obj)
+    if not (flush.read or flush.comments or flush.states or flush.dropped_states):
         session.info.pop(BEFORE, None)
         return
-    session.info[BEFORE] = (ids, new_comments, _standings(session, ids, lock=True))
+    flush.before = _standings(session, flush.read, lock=True)
+    session.info[BEFORE] = flush
 
 
 @event.listens_for(Session, "after_flush")
 def _after(session: Session, _context: Any) -> None:
-    noted = session.info.pop(BEFORE, None)
-    if noted is None:
+    flush: _Flush | None = session.info.pop(BEFORE, None)
+    if flush is None:
         return
-    ids, new_comments, before = noted
-    ids = ids | {c.id for c in new_comments if c.id is not None}
     change = _changes(session).setdefault(_innermost(session), defaultdict(lambda: [0, 0, 0]))
-    for sign, rows in ((-1, before), (1, _standings(session, ids, lock=False))):
-        for _id, consultation_id, status, hold_rules, open_flags in rows:
-            for i, n in enumerate(standing(status, hold_rules, open_flags)):
-                change[consultation_id][i] += sign * n
+
+    def count(sign: int, row: Any) -> None:
+        if row is not None:
+            for i, n in enumerate(standing(*row[1:])):
+                change[row[0]][i] += sign * n
+
+    for sign, rows in ((-1, flush.before), (1, _standings(session, flush.read, lock=False))):
+        for row in rows:
+            count(sign, row[1:])
+    # This transaction's own comments: no one else sees them, so memory is the truth.
+    created = session.info.setdefault(CREATED, {})
+    comments = {c.id: c for c in flush.comments}
+    states = {s.comment_id: s for s in flush.states}
+    for comment_id in {*comments, *states, *flush.dropped_states}:
+        old = created.get(comment_id)  # (consultation, status, hold rules, open flags)
+        comment = comments.get(comment_id)
+        if comment is not None and attributes.instance_state(comment).was_deleted:
+            new = None
+        else:
+            where = (comment.consultation_id, comment.status) if comment is not None else old[:2]
+            state = states.get(comment_id)
+            held = ((state.hold_rules, state.open_flags) if state is not None
+                    else (None, 0) if comment_id in flush.dropped_states or old is None else old[2:])
+            new = (*where, *held)
+        count(-1, old)
+        count(1, new)
+        created[comment_id] = new
 
 
 # The differences wait for the commit (step 3 of the lock order, app/core/transactions.py): a
@@ -114,6 +160,7 @@ def _innermost(session: Session) -> Any:
 
 @event.listens_for(Session, "after_soft_rollback")
 def _dropped(session: Session, previous: Any) -> None:
+    session.info.pop(CREATED, None)  # what memory knew of this transaction's comments may be undone
     if previous.parent is None:
         session.info.pop(CHANGES, None)
     else:
@@ -122,6 +169,8 @@ def _dropped(session: Session, previous: Any) -> None:
 
 @event.listens_for(Session, "after_transaction_end")
 def _ended(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(CREATED, None)
     changes = session.info.get(CHANGES)
     if not changes or transaction.parent is None or transaction not in changes:
         return

@@ -186,3 +186,25 @@ def test_undoing_a_decision_reopens_its_flags_beside_those_raised_since(session,
     assert open_flags == 3  # the two the edit had settled and the one raised after it
     assert _agrees(session)[post_moderated.id] == (0, 0, 1)
     assert review_queue(session, moderator, QueueFilters(tab="flagged")).items[0].flags == {"off_topic": 3}
+
+
+def test_posting_and_deciding_through_the_pages_keep_the_counts(client, session):
+    """Each request is a transaction of its own that commits: its comments are counted at the commit."""
+    from tests.factories import login
+    from tests.integration.test_comments_fixtures import form_data, make_consultation
+
+    consultation = make_consultation(session, moderation=ModerationMode.PRE)
+    section = consultation.current_version.sections[0]
+    moderator = make_moderator(session)
+    writer = make_user(session)
+    login(client, writer)
+    links = " ".join(f"https://example.org/{n}" for n in range(6))
+    for body in ("Please add transit.", f"Sources: {links}"):
+        response = client.post(f"/consultations/{consultation.id}/comments/new",
+                               data=form_data(consultation, section=section, body=body))
+        assert response.status_code == 302
+    assert _agrees(session)[consultation.id] == (2, 1, 0)
+    login(client, moderator)
+    page = client.get("/manage/moderation/").get_data(as_text=True)
+    assert 'data-count="pending">1<' in page and 'data-count="held">1<' in page
+    assert tab_counts(session, moderator) == {"pending": 1, "held": 1, "flagged": 0}
