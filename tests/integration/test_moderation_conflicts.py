@@ -10,23 +10,18 @@ from __future__ import annotations
 
 import os
 import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import sessionmaker
 
-from app import create_app
 from app.comments.models import Comment, CommentStatus
 from app.comments.services import edit_comment
-from app.core.db import make_engine
 from app.moderation import services
 from app.moderation.models import DecisionAction as A
 from app.moderation.models import ModerationDecision
 from app.moderation.services import DecisionInput, ItemChanged
-from config import TestingConfig
 from tests.factories import make_user
-from tests.integration.test_moderation_support import make_moderator, open_consultation, post
+from tests.integration.test_moderation_support import make_moderator, migrated, open_consultation, post
 
 pytestmark = pytest.mark.skipif(not (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql"),
                                 reason="the two-connection race runs on PostgreSQL")
@@ -35,28 +30,15 @@ pytestmark = pytest.mark.skipif(not (os.environ.get("TEST_DATABASE_URL") or "").
 @pytest.fixture()
 def scratch(scratch_url):
     """A migrated scratch database with one pending comment, committed; two moderators."""
-    app = create_app(TestingConfig, DATABASE_URL=scratch_url)
-    with app.app_context():
-        from alembic import command
-
-        from app.core.cli import alembic_config
-        from app.geography.services import load_geography
-
-        command.upgrade(alembic_config(), "head")
-        engine = make_engine(scratch_url)
-        maker = sessionmaker(bind=engine, expire_on_commit=False)
+    with migrated(scratch_url) as (app, maker):
         with maker() as setup:
-            load_geography(setup, Path(app.config["DATA_DIR"]))
             consultation = open_consultation(setup)
             author = make_user(setup, email=f"author-{uuid.uuid4().hex[:8]}@example.org")
             comment = post(setup, consultation, author)
             first, second = make_moderator(setup), make_moderator(setup)
             setup.commit()
             ids = {"comment": comment.id, "author": author.id, "first": first.id, "second": second.id}
-        try:
-            yield app, maker, ids
-        finally:
-            engine.dispose()
+        yield app, maker, ids
 
 
 def _user(session, user_id):

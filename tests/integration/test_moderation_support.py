@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import sessionmaker
 
 from app.accounts.models import Role, Scope
 from app.comments.services import CommentInput, post_comment
@@ -47,3 +53,29 @@ def switch_client() -> None:
     from flask import g
 
     g.pop("_login_user", None)
+
+
+@contextmanager
+def migrated(scratch_url: str) -> Iterator[tuple[Any, Any]]:
+    """A database of its own (``scratch_url``), migrated, with the geography: the app and a session
+    maker on an engine of its own, whose sessions commit for real (two of them are two connections)."""
+    from alembic import command
+
+    from app import create_app
+    from app.core.cli import alembic_config
+    from app.core.db import make_engine
+    from app.geography.services import load_geography
+    from config import TestingConfig
+
+    app = create_app(TestingConfig, DATABASE_URL=scratch_url)
+    with app.app_context():
+        command.upgrade(alembic_config(), "head")
+        engine = make_engine(scratch_url)
+        maker = sessionmaker(bind=engine, expire_on_commit=False)
+        with maker() as setup:
+            load_geography(setup, Path(app.config["DATA_DIR"]))
+            setup.commit()
+        try:
+            yield app, maker
+        finally:
+            engine.dispose()

@@ -16,7 +16,7 @@ from app.moderation.models import CommentModeration, QueueTally
 from app.moderation.queries import QueueFilters, queue_consultations, review_queue, tab_counts
 from app.moderation.services import DecisionInput
 from tests.factories import make_user
-from tests.integration.test_moderation_support import make_moderator, open_consultation, post
+from tests.integration.test_moderation_support import make_moderator, migrated, open_consultation, post
 
 
 def _decide(session, comment, action, moderator, **kwargs):
@@ -138,39 +138,18 @@ def test_recount_rebuilds_the_counts(app, session, world):
 def test_committed_sessions_keep_what_their_savepoints_kept(scratch_url):
     """Outside the tests' own session the differences wait for the commit: a savepoint rolled back
     drops its own, one released hands them on (app/moderation/tally.py)."""
-    from pathlib import Path
-
-    from sqlalchemy.orm import sessionmaker
-
-    from app import create_app
-    from app.core.db import make_engine
-    from config import TestingConfig
-
-    app = create_app(TestingConfig, DATABASE_URL=scratch_url)
-    with app.app_context():
-        from alembic import command
-
-        from app.core.cli import alembic_config
-        from app.geography.services import load_geography
-
-        command.upgrade(alembic_config(), "head")
-        engine = make_engine(scratch_url)
-        try:
-            with sessionmaker(bind=engine, expire_on_commit=False)() as own:
-                load_geography(own, Path(app.config["DATA_DIR"]))
-                consultation = open_consultation(own)
-                moderator = make_moderator(own)
-                comments = [post(own, consultation, make_user(own)) for _ in range(3)]  # each in a savepoint
-                with pytest.raises(DomainError), own.begin_nested():
-                    _decide(own, comments[0], "approve", moderator)
-                    raise DomainError("changed our mind")
-                with own.begin_nested():
-                    _decide(own, comments[1], "reject", moderator)
-                assert tally.kept(own) == {}  # nothing written before the commit
-                own.commit()
-                assert tally.kept(own) == tally.counted_afresh(own) == {consultation.id: (2, 0, 0)}
-        finally:
-            engine.dispose()
+    with migrated(scratch_url) as (_app, maker), maker() as own:
+        consultation = open_consultation(own)
+        moderator = make_moderator(own)
+        comments = [post(own, consultation, make_user(own)) for _ in range(3)]  # each in a savepoint
+        with pytest.raises(DomainError), own.begin_nested():
+            _decide(own, comments[0], "approve", moderator)
+            raise DomainError("changed our mind")
+        with own.begin_nested():
+            _decide(own, comments[1], "reject", moderator)
+        assert tally.kept(own) == {}  # nothing written before the commit
+        own.commit()
+        assert tally.kept(own) == tally.counted_afresh(own) == {consultation.id: (2, 0, 0)}
 
 
 def test_undoing_a_decision_reopens_its_flags_beside_those_raised_since(session, world):

@@ -7,20 +7,15 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from pathlib import Path
 
 import pytest
-from sqlalchemy.orm import sessionmaker
 
-from app import create_app
 from app.accounts.models import User
 from app.comments.models import Comment
-from app.core.db import make_engine
 from app.moderation import services, tally
 from app.moderation.services import DecisionInput
-from config import TestingConfig
 from tests.factories import make_user
-from tests.integration.test_moderation_support import make_moderator, open_consultation, post
+from tests.integration.test_moderation_support import make_moderator, migrated, open_consultation, post
 
 pytestmark = pytest.mark.skipif(not (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql"),
                                 reason="two writers at once run on PostgreSQL")
@@ -29,18 +24,8 @@ pytestmark = pytest.mark.skipif(not (os.environ.get("TEST_DATABASE_URL") or "").
 @pytest.fixture()
 def scratch(scratch_url):
     """A migrated database with four pending comments and one published one, committed."""
-    app = create_app(TestingConfig, DATABASE_URL=scratch_url)
-    with app.app_context():
-        from alembic import command
-
-        from app.core.cli import alembic_config
-        from app.geography.services import load_geography
-
-        command.upgrade(alembic_config(), "head")
-        engine = make_engine(scratch_url)
-        maker = sessionmaker(bind=engine, expire_on_commit=False)
+    with migrated(scratch_url) as (app, maker):
         with maker() as setup:
-            load_geography(setup, Path(app.config["DATA_DIR"]))
             consultation = open_consultation(setup)
             authors = [make_user(setup, email=f"p{n}-{uuid.uuid4().hex[:8]}@example.org") for n in range(4)]
             pending = [post(setup, consultation, author) for author in authors]
@@ -51,10 +36,7 @@ def scratch(scratch_url):
             setup.commit()
             ids = {"pending": [c.id for c in pending[1:]], "published": pending[0].id, "moderator": moderator.id,
                    "flaggers": [a.id for a in authors[1:]], "consultation": consultation.id}
-        try:
-            yield app, maker, ids
-        finally:
-            engine.dispose()
+        yield app, maker, ids
 
 
 def _at_once(app, maker, first, second) -> None:
