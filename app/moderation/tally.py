@@ -169,10 +169,12 @@ def _dropped(session: Session, previous: Any) -> None:
 
 @event.listens_for(Session, "after_transaction_end")
 def _ended(session: Session, transaction: Any) -> None:
-    if transaction.parent is None:
-        session.info.pop(CREATED, None)
+    if transaction.parent is None:  # committed (written already), rolled back or closed: forget it all
+        for key in (BEFORE, CHANGES, CREATED):
+            session.info.pop(key, None)
+        return
     changes = session.info.get(CHANGES)
-    if not changes or transaction.parent is None or transaction not in changes:
+    if not changes or transaction not in changes:
         return
     around = transaction.parent
     while around.parent is not None and not around.nested:

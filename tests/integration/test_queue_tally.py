@@ -150,6 +150,13 @@ def test_committed_sessions_keep_what_their_savepoints_kept(scratch_url):
         assert tally.kept(own) == {}  # nothing written before the commit
         own.commit()
         assert tally.kept(own) == tally.counted_afresh(own) == {consultation.id: (2, 0, 0)}
+        # A transaction given up leaves nothing behind for the next one of the same session.
+        _decide(own, comments[0], "approve", moderator)
+        own.flush()
+        own.rollback()
+        post(own, consultation, make_user(own))
+        own.commit()
+        assert tally.kept(own) == tally.counted_afresh(own) == {consultation.id: (3, 0, 0)}
 
 
 def test_undoing_a_decision_reopens_its_flags_beside_those_raised_since(session, world):

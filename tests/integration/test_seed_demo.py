@@ -79,6 +79,10 @@ def test_seed_demo_builds_the_world_prints_the_sign_ins_and_is_idempotent(scratc
             assert message.to_address.endswith("@" + demo.DEMO_EMAIL_DOMAIN), message.to_address
             assert "join" not in message.subject and "member of" not in message.subject, message.subject
         assert verify_chain(db.session).ok
+        # The review queue's kept counts agree with the demo's comments, and there is work in it.
+        from app.moderation import tally
+
+        assert tally.kept(session) == tally.counted_afresh(session) != {}
 
     before = counts(scratch_app)
     again = runner.invoke(args=["seed-demo", "--if-empty"])
