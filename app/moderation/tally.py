@@ -2,8 +2,10 @@
 
 Every flush that adds or removes a comment, or changes a comment's status, consultation, hold
 or open flags, reads those comments' standing just before it writes (locking their rows on
-PostgreSQL, so no other transaction moves them meanwhile) and again just after; the commit adds
-the differences to each consultation's row, in the same transaction. A savepoint rolled back
+PostgreSQL, so no other transaction moves them meanwhile) and again just after; comments the
+transaction created itself are followed from memory, since no one else can see them. The commit
+adds the differences to each consultation's row, in the same transaction and last, with the
+content tokens (step 3 of the lock order, app/core/transactions.py). A savepoint rolled back
 takes its differences with it. A consultation without a row is counted afresh the first time
 it changes.
 
