@@ -38,9 +38,9 @@ def recount_queue() -> None:
     """Count the review queue afresh per consultation (after rows were written past the application)."""
     from app.moderation.tally import recount
 
-    rows = recount(db.session)
+    rows, wrong = recount(db.session)
     db.session.commit()
-    click.echo(f"Review queue counted afresh for {rows} consultation(s).")
+    click.echo(f"Review queue counted afresh for {rows} consultation(s); {wrong} had counts that were not right.")
 
 
 def register(app: Flask) -> None:

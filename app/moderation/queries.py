@@ -8,8 +8,9 @@ tuned together for the query counts the bench measures; they stay side by side.
 
 The queue page runs a fixed number of queries whatever the number of items:
 one sum of the consultations' kept counts for the tabs (app/moderation/tally.py),
-one count and one windowed select for the page, and one query per kind of context (consultations, sections, parents,
-flags, author decisions, author sanctions).
+one count and one windowed select for the page, and one query per kind of
+context (consultations, sections, parents, flags, author decisions, author
+sanctions).
 """
 
 from __future__ import annotations
@@ -106,9 +107,10 @@ def _held():
     return select(held.comment_id).where(held.comment_id == Comment.id, held.hold_rules != "").exists()
 
 
-def _tab_predicate(tab: str):
+def tab_predicate(tab: str):
     """Plain conditions per tab, so the database can use its indexes
-    (comment (status, created_at) and comment_moderation (open_flags))."""
+    (comment (status, created_at) and comment_moderation (open_flags)); the queue's kept counts
+    are counted afresh with them too (app/moderation/tally.py)."""
     if tab == "held":
         return and_(Comment.status == CommentStatus.PENDING, _held())
     if tab == "pending":
@@ -162,7 +164,7 @@ def _build_queue_statement(scope: Any, filters: QueueFilters, now: datetime | No
     stmt = (select(Comment, CommentModeration)
             .outerjoin(CommentModeration, CommentModeration.comment_id == Comment.id)
             .options(joinedload(Comment.author), joinedload(Comment.organisation))
-            .where(_tab_predicate(filters.tab)))
+            .where(tab_predicate(filters.tab)))
     if scope is not None:
         stmt = stmt.where(Comment.consultation_id.in_(sorted(scope) or [-1]))
     if filters.consultation_id is not None:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, attributes
 from app.comments.models import Comment, CommentStatus
 from app.core.db import upsert
 from app.moderation.models import CommentModeration, QueueTally
+from app.moderation.queries import tab_predicate
 
 BEFORE = "moderation_tally_before"
 CHANGES = "moderation_tally_changes"
@@ -231,32 +232,33 @@ def _add_statement() -> Any:
 
 
 def _counts(consultation_id: int | None = None) -> Any:
-    """(consultation id, pending, held, flagged) counted from the comments, per consultation."""
-    comment, moderation = Comment.__table__.c, CommentModeration.__table__.c
-    pending = comment.status == CommentStatus.PENDING
-
+    """(consultation id, pending, held, flagged) counted from the comments, per consultation, with
+    the conditions the queue's tabs list their items by."""
     def total(condition: Any) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), literal(0))
 
-    stmt = (select(comment.consultation_id, total(pending), total(pending & (moderation.hold_rules > "")),
-                   total(comment.status.in_(FLAGGABLE) & (func.coalesce(moderation.open_flags, 0) > 0)))
-            .select_from(Comment.__table__.outerjoin(CommentModeration.__table__,
-                                                     moderation.comment_id == comment.id))
-            .group_by(comment.consultation_id))
-    return stmt if consultation_id is None else stmt.where(comment.consultation_id == consultation_id)
+    stmt = (select(Comment.consultation_id, total(Comment.status == CommentStatus.PENDING),
+                   total(tab_predicate("held")), total(tab_predicate("flagged")))
+            .select_from(Comment).outerjoin(CommentModeration, CommentModeration.comment_id == Comment.id)
+            .group_by(Comment.consultation_id))
+    return stmt if consultation_id is None else stmt.where(Comment.consultation_id == consultation_id)
 
 
-def recount(session: Session) -> int:
-    """Count every consultation afresh (after writes that bypassed the session); the number of rows."""
+def recount(session: Session) -> tuple[int, int]:
+    """Count every consultation afresh (after writes that bypassed the session): the number of
+    consultations counted, and of those whose kept counts were not right."""
     tally = QueueTally.__table__
+    was = kept(session)
     session.execute(delete(tally))
     session.execute(insert(tally).from_select(
         [tally.c.consultation_id, tally.c.pending, tally.c.held, tally.c.flagged], _counts()))
-    return session.scalar(select(func.count()).select_from(tally)) or 0
+    now = kept(session)
+    wrong = sum(1 for cid in was.keys() | now.keys() if was.get(cid) != now.get(cid))
+    return session.scalar(select(func.count()).select_from(tally)) or 0, wrong
 
 
 def counted_afresh(session: Session) -> dict[int, tuple[int, int, int]]:
-    """What ``recount`` would write, without writing it: for checking the kept counts."""
+    """What ``recount`` would write, without writing it (consultations with nothing to count left out)."""
     return {cid: (p, h, f) for cid, p, h, f in session.execute(_counts()) if p or h or f}
 
 

@@ -125,14 +125,26 @@ def test_the_queue_lists_consultations_with_work_only_and_in_scope(session, worl
     assert queue_consultations(session, moderator) == []
 
 
-def test_recount_rebuilds_the_counts(app, session, world):
+def test_recount_rebuilds_the_counts_and_says_how_many_were_wrong(app, session, world):
     pre, _post_moderated, _moderator, authors = world
     for author in authors[:3]:
         post(session, pre, author)
     session.execute(QueueTally.__table__.update().values(pending=99))
     assert tally.kept(session) != tally.counted_afresh(session)
-    assert tally.recount(session) == session.scalar(select(func.count()).select_from(QueueTally))
+    rows, wrong = tally.recount(session)
+    assert (rows, wrong) == (session.scalar(select(func.count()).select_from(QueueTally)), 1)
     assert _agrees(session)[pre.id] == (3, 0, 0)
+    assert tally.recount(session)[1] == 0
+
+
+def test_the_recount_command_reports_what_it_mended(app, session, world):
+    pre, _post_moderated, _moderator, authors = world
+    post(session, pre, authors[0])
+    session.execute(QueueTally.__table__.update().values(held=5))
+    result = app.test_cli_runner().invoke(args=["moderation", "recount"])
+    assert result.exit_code == 0, result.output
+    assert "1 had counts that were not right" in result.output
+    assert _agrees(session)[pre.id] == (1, 0, 0)
 
 
 def test_committed_sessions_keep_what_their_savepoints_kept(scratch_url):
