@@ -47,12 +47,13 @@ def main(argv: list[str] | None = None) -> None:
     response = client.get(args.path)
     assert response.status_code == 200, "the page does not answer 200"
     if args.decide:
-        _profile_decisions(client, args.path, args.repeat, after=args.after_decision, plain=args.plain)
+        _profile_decisions(client, args.path, args.repeat, after=args.after_decision, plain=args.plain,
+                           sql=args.sql)
         return
     if args.sql:
         for _ in range(args.repeat):  # PostgreSQL prepares a statement after its fifth run on a connection
             client.get(args.path)
-        _print_statements(client, args.path)
+        _print_statements(client, lambda: client.get(args.path))
         return
     cpu = time.process_time()
     for _ in range(args.repeat):
@@ -80,10 +81,12 @@ def main(argv: list[str] | None = None) -> None:
     print(profiler.output_text(unicode=True, color=False))
 
 
-def _profile_decisions(client, queue: str, repeat: int, *, after: bool = False, plain: bool = False) -> None:
+def _profile_decisions(client, queue: str, repeat: int, *, after: bool = False, plain: bool = False,
+                       sql: bool = False) -> None:
     """Approve the queue's first item ``repeat`` times through its bulk form, as the bench's
     deciding scenario does; the CPU and the profile cover the decisions, or with ``after``
-    the queue page each decision leads to."""
+    the queue page each decision leads to. With ``sql``, after the ``repeat`` decisions, the
+    statements of one more decision (or of the page after it) are printed instead."""
     from pyinstrument import Profiler
 
     from bench.run import BULK_ACTION, CSRF, ITEM
@@ -112,6 +115,14 @@ def _profile_decisions(client, queue: str, repeat: int, *, after: bool = False, 
         cpu.append(time.process_time() - started)
         wall.append(time.perf_counter() - started_wall)
         assert response.status_code == (200 if after else 302), f"the request answered {response.status_code}"
+    if sql:
+        action, form = next_form()
+        if after:
+            assert client.post(action, data=form).status_code == 302
+            _print_statements(client, lambda: client.get(queue))
+        else:
+            _print_statements(client, lambda: client.post(action, data=form))
+        return
     what = "page after a decision" if after else "decision"
     if plain:
         print(f"per {what}, median of {repeat}: {statistics.median(cpu) * 1000:.1f} ms of CPU, "
@@ -121,8 +132,8 @@ def _profile_decisions(client, queue: str, repeat: int, *, after: bool = False, 
     print(profiler.output_text(unicode=True, color=False))
 
 
-def _print_statements(client, path: str) -> None:
-    """Each statement one request sends, in order, with its wall time."""
+def _print_statements(client, request) -> None:
+    """Each statement the request ``request()`` sends, in order, with its wall time."""
     from sqlalchemy import event
 
     from app.core.db import db
@@ -139,7 +150,7 @@ def _print_statements(client, path: str) -> None:
 
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
-    client.get(path)
+    request()
     event.remove(engine, "before_cursor_execute", before)
     event.remove(engine, "after_cursor_execute", after)
     for number, (statement, ms) in enumerate(seen, 1):

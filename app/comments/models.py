@@ -126,6 +126,8 @@ class Comment(Base):
         Index("ix_comment_consultation_status_path", "consultation_id", "status", "path"),
         # The review queue: pending items, oldest first.
         Index("ix_comment_status_created_at", "status", "created_at", "id"),
+        # The review queue of one consultation (the filter a moderator works through).
+        Index("ix_comment_consultation_status_created_at", "consultation_id", "status", "created_at", "id"),
     )
 
     @property

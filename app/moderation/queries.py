@@ -249,9 +249,10 @@ def _latest_decisions(session: Session, ids: list[int], recent: int,
 
 
 def review_queue(session: Session, user: Any, filters: QueueFilters, *, now: datetime | None = None,
-                 per_page: int = PER_PAGE, count: Callable[[Any], int] | None = None) -> Page:
+                 per_page: int = PER_PAGE, count: Callable[[Any], int] | None = None,
+                 titles: dict[int, str] | None = None) -> Page:
     """One page of the queue; each item carries its context. ``count`` may answer
-    the number of items (see ``paginate``)."""
+    the number of items (see ``paginate``); ``titles`` the consultations' titles already read."""
     now = now or utcnow()
     page = paginate(_queue_statement(user, filters, now), filters.page, per_page, session=session, scalars=False,
                     count=count)
@@ -264,7 +265,8 @@ def review_queue(session: Session, user: Any, filters: QueueFilters, *, now: dat
     def rows_for(name: str, wanted: set[int]) -> Any:
         return run(getattr(statements, name), {"ids": sorted(wanted)}).all() if wanted else []
 
-    consultations = dict(rows_for("consultations", {c.consultation_id for c in comments}))
+    consultations = dict(titles or {})
+    consultations.update(rows_for("consultations", {c.consultation_id for c in comments} - consultations.keys()))
     sections = {s.id: s for s in rows_for("sections", {c.section_id for c in comments if c.section_id})}
     parents = {p.id: QueueParent(p.id, p.body_source, QueueAuthor(p.display_name))
                for p in rows_for("parents", {c.parent_id for c in comments if c.parent_id})}
@@ -280,17 +282,20 @@ def review_queue(session: Session, user: Any, filters: QueueFilters, *, now: dat
     return page
 
 
-def queue_consultations(session: Session, user: Any) -> list[tuple[int, str]]:
+def queue_consultations(session: Session, user: Any) -> list[tuple[int, str, dict[str, int]]]:
     """Consultations for the filter: those in the user's scope with something to decide, from
-    their kept counts."""
+    their kept counts, each with its items per tab (what the queue filtered to it counts)."""
     scoped, params = _scope_params(user)
-    return [(cid, title) for cid, title in session.connection().execute(_consultations_statement(scoped), params)]
+    return [(cid, title, {"pending": pending - held, "held": held, "flagged": flagged})
+            for cid, title, pending, held, flagged in session.connection().execute(
+                _consultations_statement(scoped), params)]
 
 
 @lru_cache(maxsize=2)
 def _consultations_statement(scoped: bool) -> Any:
     tally = QueueTally.__table__.c
-    stmt = (select(Consultation.id, Consultation.title).join(QueueTally, tally.consultation_id == Consultation.id)
+    stmt = (select(Consultation.id, Consultation.title, tally.pending, tally.held, tally.flagged)
+            .join(QueueTally, tally.consultation_id == Consultation.id)
             .where(or_(tally.pending > 0, tally.flagged > 0)).order_by(Consultation.title))
     if scoped:
         stmt = stmt.where(Consultation.id.in_(bindparam("ids", expanding=True)))

@@ -108,7 +108,10 @@ def _moderated_comment(comment_id: int) -> Comment:
 def _reason_choices() -> list[tuple[str, str]]:
     """The reasons a form offers, read once per request (a page may show two forms)."""
     if "reason_choices" not in g:
-        g.reason_choices = reason_choices(queries.active_reason_rows(db.session))
+        # Kept while the reasons stay as they are (a page's reading; a decision reads them afresh).
+        rows = page_cache().remember(
+            ("reasons",), lambda: [list(row) for row in queries.active_reason_rows(db.session)], scopes=(QUEUE_SCOPE,))
+        g.reason_choices = reason_choices(rows)
     return g.reason_choices
 
 
@@ -198,15 +201,21 @@ def _kept_body(counts: dict[str, int], filters: queries.QueueFilters) -> Markup:
 def _body(counts: dict[str, int], filters: queries.QueueFilters, bulk_form: BulkDecisionForm | None, *,
           keeping: bool = False) -> dict:
     session = db.session
+    consultations = _kept("consultations", lambda: queries.queue_consultations(session, current_user))
     count = None
     if not (filters.consultation_id or filters.section_id or filters.reason or filters.author or filters.min_flags
             or filters.older_than_days):
         def count(_statement):  # the whole tab: its count is in the tabs already
             return counts[filters.tab]
+    elif not (filters.section_id or filters.reason or filters.author or filters.min_flags
+              or filters.older_than_days):
+        def count(_statement):  # one consultation: its kept counts are in the filter's list
+            return next((tabs[filters.tab] for cid, _title, tabs in consultations if cid == filters.consultation_id), 0)
     elif not filters.older_than_days:  # "older than" moves with the clock: counted afresh
         def count(statement):
             return _kept("total", lambda: session.scalar(statement), dataclasses.replace(filters, page=1))
-    page = queries.review_queue(session, current_user, filters, count=count)
+    page = queries.review_queue(session, current_user, filters, count=count,
+                                titles={cid: title for cid, title, _tabs in consultations})
     select_all = request.args.get("select") == "all"
     chosen = set(request.form.getlist("items")) if request.method == "POST" else set()
     bulk_form = bulk_form or _with_reasons(BulkDecisionForm())
@@ -214,7 +223,7 @@ def _body(counts: dict[str, int], filters: queries.QueueFilters, bulk_form: Bulk
         "moderation/_queue_body.html", page=page, filters=filters,
         cards=queue_cards.cards(page.items, checked=lambda value: select_all or value in chosen, keeping=keeping),
         counts=counts,
-        consultations=_kept("consultations", lambda: queries.queue_consultations(session, current_user)),
+        consultations=[(cid, title) for cid, title, _tabs in consultations],
         bulk_form=bulk_form, bulk_fields=_bulk_fields(bulk_form) if page.items else "",
         select_all=select_all, csrf=slot("c") if keeping else generate_csrf(),
         can_bulk_spam=True)

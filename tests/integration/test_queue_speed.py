@@ -85,3 +85,27 @@ def test_the_kept_ago_says_what_relative_says(app, monkeypatch, language):
         monkeypatch.setattr(queue_cards, "utcnow", lambda: now)
         filled = queue_cards.ago([moment.isoformat() for moment in moments[:50]])
         assert [filled(str(n)) for n in range(50)] == [str(Markup.escape(i18n.relative(m))) for m in moments[:50]]
+
+
+def test_one_consultations_queue_pages_by_its_kept_count_without_counting(app, client, session, query_counter):
+    """The queue filtered to one consultation takes its number of items from the consultation's
+    kept counts (app/moderation/tally.py): 26 items make two pages, one decision later one."""
+    consultation, other = open_consultation(session), open_consultation(session)
+    author = make_user(session)
+    items = [post(session, consultation, author, f"Pending point {n} on transit controls.") for n in range(26)]
+    post(session, other, author, "A pending point elsewhere.")
+    moderator = make_moderator(session)
+    session.commit()
+    login(client, moderator)
+    filtered = f"{QUEUE}?consultation={consultation.id}"
+    with query_counter() as counter:
+        page = _read(client, filtered)
+    assert not [s for s in counter.statements if s.startswith("SELECT count(*)")], counter.statements
+    assert page.count('name="items"') == 25 and "page=2" in page
+    assert 'name="items"' in _read(client, filtered + "&page=2")
+    response = client.post(f"/manage/moderation/comments/{items[0].id}/decide",
+                           data={"action": "approve", "version": items[0].version})
+    assert response.status_code == 302
+    page = _read(client, filtered)
+    assert page.count('name="items"') == 25 and "page=2" not in page
+    assert 'data-count="pending">26<' in page  # the tab counts the other consultation's item too

@@ -118,7 +118,7 @@ def test_the_queue_lists_consultations_with_work_only_and_in_scope(session, worl
     pre, post_moderated, moderator, authors = world
     scoped = make_moderator(session, post_moderated)
     comment = post(session, pre, authors[0])
-    assert queue_consultations(session, moderator) == [(pre.id, pre.title)]
+    assert queue_consultations(session, moderator) == [(pre.id, pre.title, {"pending": 1, "held": 0, "flagged": 0})]
     assert queue_consultations(session, scoped) == []
     assert tab_counts(session, scoped) == {"pending": 0, "held": 0, "flagged": 0}
     _decide(session, comment, "approve", moderator)
