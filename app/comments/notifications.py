@@ -48,7 +48,11 @@ def excerpt(comment: Comment) -> str:
 
 
 def preferences(session: Session, user_id: int) -> NotificationPreference:
-    return session.get(NotificationPreference, user_id) or NotificationPreference(
+    # Read without writing what the session holds first: a decision's notice is then written
+    # with its e-mail, in one flush instead of two.
+    with session.no_autoflush:
+        found = session.get(NotificationPreference, user_id)
+    return found or NotificationPreference(
         user_id=user_id, email_replies=True, email_closing=True, email_frequency=EmailFrequency.IMMEDIATE)
 
 
