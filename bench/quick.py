@@ -74,7 +74,7 @@ def run_only(args: argparse.Namespace, stamp: str) -> str:
                         f"(ratio {result['rps'] / reference['rps']:.0%}), p50 {result['latency_ms']['p50']:.1f} ms, "
                         f"p95 {p95:.1f} ms = {p95 / hello['latency_ms']['p95']:.1f}x hello, {s.queries} queries "
                         f"(small object {s.small_queries}), {s.comments_shown} shown, "
-                        f"errors {result['error_count']}")
+                        f"errors {result['error_count']}, peak RSS {' / '.join(map(str, result['peak_rss_mb']))} MB")
                     log(lines[-1])
                 if "decisions" in args.only:
                     d = decide_in_turn(real, url, manifest, moderators=2, decisions=args.decisions)
