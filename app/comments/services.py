@@ -237,15 +237,17 @@ def post_comment(session: Session, consultation: Consultation, data: CommentInpu
     if parent is not None and comment.is_published:
         _add_reply(session, parent)
     session.execute(delete(CommentDraft).where(CommentDraft.key == data.idempotency_key))
-    record(session, actor=actor, action="comment.posted", target=comment,
-           after={"status": comment.status, "audience": comment.audience, "receipt": comment.receipt_number,
-                  "parent": comment.parent_id, "section": comment.section_id})
 
     from app.comments import notifications
 
     notifications.send_receipt(session, comment, consultation, holds=hooks.describe_holds_for_author(held))
     if comment.is_published:
         notifications.on_published(session, comment, consultation)
+    # Last: every writer waits for the audit lock until the one holding it commits (the e-mails
+    # above are written before it is taken).
+    record(session, actor=actor, action="comment.posted", target=comment,
+           after={"status": comment.status, "audience": comment.audience, "receipt": comment.receipt_number,
+                  "parent": comment.parent_id, "section": comment.section_id})
     return comment, True
 
 

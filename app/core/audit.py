@@ -61,7 +61,10 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry. Call inside the transaction of the change it records."""
+    """Append one entry. Call inside the transaction of the change it records, as late as
+    possible: the audit lock is held until the transaction ends (step 2 of the lock order,
+    app/core/transactions.py), so what is still waiting to be written is written first."""
+    session.flush()
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
     head = session.scalar(select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True))

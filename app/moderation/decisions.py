@@ -179,16 +179,17 @@ def decide(session: Session, comment: Comment, data: DecisionInput, *, expected_
         _resolve_flags(session, comment, state, decision, FLAG_RESOLUTION[data.action], now)
     if state is not None and state.hold_rules and comment.status != CommentStatus.PENDING:
         state.release()
-    record(session, actor=actor, action=f"moderation.{data.action}", target=comment,
-           reason=_audit_reason(template, reason_text),
-           before={k: v for k, v in changed_before.items() if k in ("status", "audience", "locked", "highlighted")},
-           after={k: v for k, v in changed_after.items() if k in ("status", "audience", "locked", "highlighted")}
-           | {"decision": decision.id, "version": comment.version})
     notify_decision(session, decision, comment)
     if data.action == A.APPROVE and not was_published and comment.parent_id is not None:
         from app.comments.notifications import on_published
 
         on_published(session, comment, session.get(Consultation, comment.consultation_id))
+    # After the notices: the audit lock is held until the commit (app/core/audit.py).
+    record(session, actor=actor, action=f"moderation.{data.action}", target=comment,
+           reason=_audit_reason(template, reason_text),
+           before={k: v for k, v in changed_before.items() if k in ("status", "audience", "locked", "highlighted")},
+           after={k: v for k, v in changed_after.items() if k in ("status", "audience", "locked", "highlighted")}
+           | {"decision": decision.id, "version": comment.version})
     for other in others:
         decide(session, other, data, expected_version=other.version, actor=actor, now=now, _spam_batch=False,
                _locked=True)
