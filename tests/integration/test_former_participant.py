@@ -88,3 +88,19 @@ def test_the_daily_e_mail_names_the_erased_replier_in_its_readers_language(app, 
     message = session.scalar(select(OutboxMessage).where(OutboxMessage.to_address == amelie.email,
                                                          OutboxMessage.dedupe_key.like("daily:%")))
     _shows_only(app, message.body_text)
+
+
+def test_the_review_queue_names_an_erased_author_in_the_moderators_language(app, session, client):
+    """The queue reads its items as columns: the name is the one SQL gives, in the reader's language."""
+    from tests.integration.test_moderation_support import make_moderator, open_consultation, post
+
+    consultation = open_consultation(session)
+    petra = make_user(session, display_name="Petra Private")
+    pending = post(session, consultation, petra, "Brokering needs a licence.")
+    services.erase_account(session, petra, actor=petra)
+    moderator = make_moderator(session)
+    session.commit()
+    login(client, moderator)
+    page = client.get("/manage/moderation/", headers=FRENCH).get_data(as_text=True)
+    assert f'id="item-{pending.id}"' in page
+    _shows_only(app, page)
