@@ -203,12 +203,12 @@ def _body(counts: dict[str, int], filters: queries.QueueFilters, bulk_form: Bulk
     session = db.session
     consultations = _kept("consultations", lambda: queries.queue_consultations(session, current_user))
     count = None
-    if not (filters.consultation_id or filters.section_id or filters.reason or filters.author or filters.min_flags
-            or filters.older_than_days):
+    narrowed = (filters.section_id or filters.reason or filters.author or filters.min_flags
+                or filters.older_than_days)
+    if not narrowed and not filters.consultation_id:
         def count(_statement):  # the whole tab: its count is in the tabs already
             return counts[filters.tab]
-    elif not (filters.section_id or filters.reason or filters.author or filters.min_flags
-              or filters.older_than_days):
+    elif not narrowed:
         def count(_statement):  # one consultation: its kept counts are in the filter's list
             return next((tabs[filters.tab] for cid, _title, tabs in consultations if cid == filters.consultation_id), 0)
     elif not filters.older_than_days:  # "older than" moves with the clock: counted afresh
