@@ -123,8 +123,7 @@ class QueueComment:
 
 
 # The columns of ``QueueComment`` read from the comment, in its order.
-_COMMENT_COLUMNS = ("id", "consultation_id", "section_id", "parent_id", "author_id", "version", "status", "audience",
-                    "language", "body_html", "proposed_wording", "proposed_diff", "receipt_number", "created_at")
+_COMMENT_COLUMNS = tuple(f.name for f in dataclasses.fields(QueueComment) if f.name not in ("author", "organisation"))
 
 
 @dataclass
@@ -304,7 +303,6 @@ def review_queue(session: Session, user: Any, filters: QueueFilters, *, now: dat
                              organisation=QueueOrganisation(row.organisation_name)
                              if row.organisation_name is not None else None) for row in rows]
     states = [QueueState(row.hold_reasons or []) if row.state_id is not None else None for row in rows]
-    ids = [c.id for c in comments]
     statements = _context_statements()
     run = session.connection().execute  # columns only: no object to load
 
