@@ -30,18 +30,12 @@ GENESIS = "0" * 64
 _LOCK_KEY = 1540_0001
 
 
+# What an entry's hash covers: every column but its id and the hash itself.
+_HASHED = ("created_at", "actor_id", "action", "target_type", "target_id", "reason", "before", "after", "prev_hash")
+
+
 def _canonical(entry: AuditEntry) -> bytes:
-    payload = {
-        "created_at": entry.created_at.isoformat(),
-        "actor_id": entry.actor_id,
-        "action": entry.action,
-        "target_type": entry.target_type,
-        "target_id": entry.target_id,
-        "reason": entry.reason,
-        "before": entry.before,
-        "after": entry.after,
-        "prev_hash": entry.prev_hash,
-    }
+    payload = {name: getattr(entry, name) for name in _HASHED} | {"created_at": entry.created_at.isoformat()}
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
 
@@ -94,7 +88,7 @@ def record(
         prev_hash=last or GENESIS,
     )
     entry.hash = entry_hash(entry)
-    entry.id = run(insert(AuditEntry).values({name: getattr(entry, name) for name in _ENTRY_COLUMNS})
+    entry.id = run(insert(AuditEntry).values({name: getattr(entry, name) for name in (*_HASHED, "hash")})
                    .returning(AuditEntry.id)).scalar_one()
     moved = {"entry_id": entry.id, "hash": entry.hash, "updated_at": utcnow()}
     if head is None:
@@ -102,10 +96,6 @@ def record(
     else:
         run(update(AuditHead).where(AuditHead.id == 1).values(**moved))
     return entry
-
-
-_ENTRY_COLUMNS = ("created_at", "actor_id", "action", "target_type", "target_id", "reason", "before", "after",
-                  "prev_hash", "hash")
 
 
 def adopt_last_entry_as_head(session: Session) -> None:
