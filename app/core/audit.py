@@ -2,8 +2,10 @@
 
 Each entry stores the hash of the previous one; ``verify_chain`` walks the
 log and reports the first broken link. On PostgreSQL appends are serialised
-with a transaction-level advisory lock so concurrent writers never fork the
-chain; SQLite serialises writers by itself.
+by a lock on the head row (below), held until the transaction ends, so
+concurrent writers never fork the chain (before the first entry ever, when
+there is no head row yet, by a transaction-level advisory lock); SQLite
+serialises writers by itself.
 
 A chain alone cannot show that entries were cut from its end: what is left
 still links up. So every append also moves the head (``audit_head``: id and
@@ -43,6 +45,13 @@ def entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(_canonical(entry)).hexdigest()
 
 
+def _head_statement(session: Session) -> Any:
+    """The head's hash; on PostgreSQL with the head row locked until the transaction ends, which
+    serialises appends: a second writer waits here and then reads the head the first one moved."""
+    statement = select(AuditHead.hash).where(AuditHead.id == 1)
+    return statement.with_for_update() if session.get_bind().dialect.name == "postgresql" else statement
+
+
 def record(
     session: Session,
     *,
@@ -64,9 +73,12 @@ def record(
     entry returned is not in the session; it carries its id and hash."""
     session.flush()
     run = session.connection().execute
-    if session.get_bind().dialect.name == "postgresql":
+    head = run(_head_statement(session)).first()
+    if head is None and session.get_bind().dialect.name == "postgresql":
+        # No head to lock before the first entry ever: a lock of its own, then the head again
+        # (a first entry that committed meanwhile made one).
         run(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
-    head = run(select(AuditHead.hash).where(AuditHead.id == 1)).first()
+        head = run(_head_statement(session)).first()
     if head is None:  # the first entry ever
         last = run(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
     else:

@@ -14,13 +14,14 @@ a lock of an earlier step while it holds one of a later step:
    locks those rows first with ``lock_rows``. An author's edit locks the
    comment row before checking it, so a reply or a decision that lands in
    the same instant is seen (or waits).
-2. **The audit chain** — the advisory lock and the ``audit_head`` row, taken
-   by ``app.core.audit.record``. Every audited write shares it until it
-   commits, so a service records its entry as late as it can (after writing
-   its notices and rendering their e-mails), and ``record`` writes what the
-   session still holds before it takes the lock. After it a transaction only
-   inserts new rows (the decision, notifications, outbox messages), which
-   wait for no one but a concurrent insert of the same unique key.
+2. **The audit chain** — the ``audit_head`` row (an advisory lock before the
+   first entry ever), taken by ``app.core.audit.record``. Every audited
+   write shares it until it commits, so a service records its entry as late
+   as it can (after writing its notices and rendering their e-mails), and
+   ``record`` writes what the session still holds before it takes the
+   lock. After it a transaction only inserts new rows (the decision,
+   notifications, outbox messages), which wait for no one but a concurrent
+   insert of the same unique key.
 3. **Content tokens and the queue's counts** — the ``content_token`` rows of
    the scopes the transaction changed, in scope-name order, written by the
    commit hook of app/core/cache.py, and the ``moderation_tally`` rows of the

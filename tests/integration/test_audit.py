@@ -32,6 +32,31 @@ def test_entries_link_to_the_previous_hash(session):
     assert verify_chain(session).ok
 
 
+def test_an_append_once_the_head_exists_is_three_statements(session):
+    """The head is read and locked in one statement (PostgreSQL), then the entry and the head are
+    written: appending costs an audited write no more than that."""
+    from sqlalchemy import event
+
+    record(session, actor=None, action="test.first", target_type="Thread", target_id=1)
+    session.flush()
+    statements: list[str] = []
+    engine = session.get_bind()
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        entry = record(session, actor=None, action="test.second", target_type="Thread", target_id=2)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == 3, statements
+    assert "audit_head" in statements[0]
+    if engine.dialect.name == "postgresql":
+        assert "FOR UPDATE" in statements[0] and not any("advisory" in s for s in statements)
+    assert entry.prev_hash != GENESIS and verify_chain(session).ok
+
+
 def test_a_changed_reason_is_caught_at_that_entry(session):
     _, entries = _three_entries(session)
     _disable_guard(session)

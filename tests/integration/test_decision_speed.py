@@ -16,7 +16,7 @@ from tests.factories import make_user
 from tests.integration.test_moderation_support import make_moderator, open_consultation, post
 
 
-def _approve_counting(session, moderator_id: int, comment_id: int) -> tuple[int, list]:
+def _approve_counting(session, moderator_id: int, comment_id: int) -> tuple[list[str], list]:
     session.flush()
     session.expunge_all()  # nothing kept from the set-up: as in a request of its own
     moderator = session.get(User, moderator_id)
@@ -34,7 +34,7 @@ def _approve_counting(session, moderator_id: int, comment_id: int) -> tuple[int,
         session.flush()
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    return len(statements), decisions
+    return statements, decisions
 
 
 def test_one_bulk_approve_costs_the_same_statements_whatever_the_queue_and_history(session):
@@ -57,5 +57,7 @@ def test_one_bulk_approve_costs_the_same_statements_whatever_the_queue_and_histo
         _approve_counting(session, moderator.id, comment.id)
     later, decisions = _approve_counting(session, moderator.id, more[9].id)
     assert decisions[0].after_status == "published"
-    assert later == alone
+    assert len(later) == len(alone)
+    # One item needs no savepoint of its own: a refusal rolls the request's transaction back.
+    assert not [s for s in alone if s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE"))]
     assert verify_chain(session).ok
