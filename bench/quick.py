@@ -13,7 +13,6 @@ working on a page, not a result to record.
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 
 def run_only(args: argparse.Namespace, stamp: str) -> str:
@@ -25,10 +24,11 @@ def run_only(args: argparse.Namespace, stamp: str) -> str:
         Browser,
         Server,
         bench_env,
-        decide_in_turn,
+        decisions_paired,
         inspect,
         log,
         measure,
+        measure_paired,
         postgres_url,
         scenarios_for,
         sqlite_url,
@@ -57,31 +57,28 @@ def run_only(args: argparse.Namespace, stamp: str) -> str:
                 cookies = {"moderator": Browser(real.port).login(manifest["moderator"]),
                            "reader": Browser(real.port).login(READER)}
                 hello = measure(ref, "/hello", args)
-                references: dict[Any, dict] = {}
                 lines.append(f"{database} {n:,} comments, gunicorn {worker_class}: hello world "
-                             f"{hello['rps']:.0f} req/s (p95 {hello['latency_ms']['p95']:.1f} ms)")
+                             f"{hello['rps']:.0f} req/s (p95 {hello['latency_ms']['p95']:.1f} ms); "
+                             f"{args.rounds} rounds per page, the median reported")
                 for s in scenarios:
-                    if s.reference == "list":
-                        if s.comments_shown not in references:
-                            references[s.comments_shown] = measure(ref, f"/comments/{s.comments_shown}", args)
-                        reference = references[s.comments_shown]
-                    else:
-                        reference = hello
-                    result = measure(real, s.path, args, cookie=cookies.get(s.who or ""))
+                    result = measure_paired(ref, real, s, args, cookie=cookies.get(s.who or ""), hello=hello)
                     p95 = result["latency_ms"]["p95"]
                     lines.append(
-                        f"  {s.name}: {result['rps']:.1f} req/s, reference {reference['rps']:.1f} "
-                        f"(ratio {result['rps'] / reference['rps']:.0%}), p50 {result['latency_ms']['p50']:.1f} ms, "
-                        f"p95 {p95:.1f} ms = {p95 / hello['latency_ms']['p95']:.1f}x hello, {s.queries} queries "
+                        f"  {s.name}: {result['rps']:.1f} req/s, reference {result['reference_rps']:.1f} "
+                        f"(ratio {result['ratio_to_reference']:.0%}), p50 {result['latency_ms']['p50']:.1f} ms, "
+                        f"p95 {p95:.1f} ms = {result['p95_vs_hello_p95']:.1f}x hello, {s.queries} queries "
                         f"(small object {s.small_queries}), {s.comments_shown} shown, "
-                        f"errors {result['error_count']}, peak RSS {' / '.join(map(str, result['peak_rss_mb']))} MB")
+                        f"errors {result['error_count']}, peak RSS {' / '.join(map(str, result['peak_rss_mb']))} MB; "
+                        "rounds " + ", ".join(f"{r['ratio_to_reference']:.0%} ({r['p95_vs_hello_p95']:.1f}x)"
+                                              for r in result["rounds"]))
                     log(lines[-1])
                 if "decisions" in args.only:
-                    d = decide_in_turn(real, url, manifest, moderators=2, decisions=args.decisions)
-                    hello_p95 = hello["latency_ms"]["p95"]
+                    d = decisions_paired(ref, real, url, manifest, args)
                     lines.append("  decisions: " + ", ".join(
-                        f"{kind} p50 {d[kind]['p50']} ms, p95 {d[kind]['p95']} ms = {d[kind]['p95'] / hello_p95:.1f}x "
+                        f"{kind} p50 {d[kind]['p50']} ms, p95 {d[kind]['p95']} ms = {d[kind]['p95_vs_hello_p95']:.1f}x "
                         "hello" for kind in ("decision", "next_page"))
-                        + f"; {d['decisions']} decisions, {d['errors']} errors, {d['published']} applied")
+                        + f"; {d['decisions']} decisions, {d['errors']} errors, {d['published']} applied; rounds "
+                        + ", ".join(f"{r['decision']['p95_vs_hello_p95']:.1f}x/"
+                                    f"{r['next_page']['p95_vs_hello_p95']:.1f}x" for r in d["rounds"]))
                     log(lines[-1])
     return "\n".join(lines)
