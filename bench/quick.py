@@ -69,7 +69,9 @@ def run_only(args: argparse.Namespace, stamp: str) -> str:
                         f"p95 {p95:.1f} ms = {result['p95_vs_hello_p95']:.1f}x hello, {s.queries} queries "
                         f"(small object {s.small_queries}), {s.comments_shown} shown, "
                         f"errors {result['error_count']}, peak RSS {' / '.join(map(str, result['peak_rss_mb']))} MB; "
-                        "rounds " + ", ".join(f"{r['ratio_to_reference']:.0%} ({r['p95_vs_hello_p95']:.1f}x)"
+                        "rounds " + ", ".join(f"{r['ratio_to_reference']:.0%} ({r['p95_vs_hello_p95']:.1f}x, "
+                                              f"connections per worker {_placed(r['connections_per_worker'])} "
+                                              f"and {_placed(r['reference_connections_per_worker'])})"
                                               for r in result["rounds"]))
                     log(lines[-1])
                 if "decisions" in args.only:
@@ -82,3 +84,7 @@ def run_only(args: argparse.Namespace, stamp: str) -> str:
                                     f"{r['next_page']['p95_vs_hello_p95']:.1f}x" for r in d["rounds"]))
                     log(lines[-1])
     return "\n".join(lines)
+
+
+def _placed(counts: list[int] | None) -> str:
+    return "/".join(map(str, counts)) if counts else "?"

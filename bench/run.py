@@ -217,34 +217,72 @@ class Server:
                 peaks.append(round(int(match.group(1)) / 1024, 1))
         return peaks
 
+    def connections_per_worker(self) -> list[int]:
+        """The client connections each worker holds now (from /proc), in worker order: a gthread
+        worker keeps the keep-alive connections it accepted, so wrk's four may all be on one."""
+        port = f":{self.port:04X}"
+        open_sockets = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            try:
+                rows = Path(table).read_text().splitlines()[1:]
+            except OSError:
+                continue
+            for row in rows:
+                fields = row.split()
+                if fields[1].endswith(port) and fields[3] == "01":  # this server's end, established
+                    open_sockets.add(f"socket:[{fields[9]}]")
+        counts = []
+        for pid in self.worker_pids():
+            held = 0
+            try:
+                for fd in os.scandir(f"/proc/{pid}/fd"):
+                    try:
+                        held += os.readlink(fd.path) in open_sockets
+                    except OSError:
+                        continue
+            except OSError:
+                pass
+            counts.append(held)
+        return counts
+
 
 # --- wrk ---------------------------------------------------------------------------------
 
-def wrk(url: str, *, duration: float, connections: int, cookie: str | None = None, expected: int = 200) -> dict:
-    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "60s",
-           "-s", str(LUA)]
+def wrk(url: str, *, duration: float, connections: int, cookie: str | None = None, expected: int = 200,
+        server: Server | None = None) -> dict:
+    """One wrk run; with ``server``, where its connections were a second in
+    (``connections_per_worker``)."""
+    seconds = max(1, round(duration))
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "60s", "-s", str(LUA)]
     if cookie:
         cmd += ["-H", f"Cookie: {cookie}"]
     cmd += [url, "--", str(expected)]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    for line in out.stdout.splitlines():
+    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    placed = None
+    if server is not None:
+        time.sleep(min(1.0, seconds / 2))
+        placed = server.connections_per_worker()
+    stdout, stderr = process.communicate()
+    for line in stdout.splitlines():
         if line.startswith("BENCH_JSON "):
             result = json.loads(line[len("BENCH_JSON "):])
             result["error_count"] = sum(result["errors"].values()) - result["errors"]["last_unexpected"]
+            result["connections_per_worker"] = placed
             return result
-    raise RuntimeError(f"wrk printed no result for {url}: {out.stdout}\n{out.stderr}")
+    raise RuntimeError(f"wrk printed no result for {url}: {stdout}\n{stderr}")
 
 
 def measure(server: Server, path: str, args: argparse.Namespace, cookie: str | None = None) -> dict:
     """Warm up, reset peak RSS, run the bounded load, read the peaks."""
     wrk(server.url(path), duration=args.warmup, connections=args.connections, cookie=cookie)
     reset = server.reset_peaks()
-    result = wrk(server.url(path), duration=args.duration, connections=args.connections, cookie=cookie)
+    result = wrk(server.url(path), duration=args.duration, connections=args.connections, cookie=cookie,
+                 server=server)
     if result["requests"] < args.min_requests:
         # slow pages: measure longer rather than report a rate from a handful of requests
         longer = min(args.max_duration, args.duration * args.min_requests / max(1, result["requests"]))
         server.reset_peaks()
-        result = wrk(server.url(path), duration=longer, connections=args.connections, cookie=cookie)
+        result = wrk(server.url(path), duration=longer, connections=args.connections, cookie=cookie, server=server)
     result["peak_rss_mb"] = server.peaks_mb()
     result["peak_rss_reset"] = reset
     return result
@@ -283,6 +321,7 @@ def measure_paired(ref: Server, real: Server, scenario: Scenario, args: argparse
         result = measure(real, scenario.path, args, cookie=cookie)
         base = reference if scenario.reference == "hello" else hello
         result["reference_rps"] = reference["rps"]
+        result["reference_connections_per_worker"] = reference["connections_per_worker"]
         result["ratio_to_reference"] = round(result["rps"] / reference["rps"], 3) if reference["rps"] else None
         result["p95_vs_hello_p95"] = round(result["latency_ms"]["p95"] / base["latency_ms"]["p95"], 2)
         rounds.append(result)
@@ -294,7 +333,9 @@ def measure_paired(ref: Server, real: Server, scenario: Scenario, args: argparse
     chosen["error_count"] = sum(r["error_count"] for r in rounds)
     chosen["peak_rss_mb"] = [max(peaks) for peaks in zip(*(r["peak_rss_mb"] for r in rounds), strict=False)]
     chosen["rounds"] = [{"rps": r["rps"], "reference_rps": r["reference_rps"], "p95_ms": r["latency_ms"]["p95"],
-                         "ratio_to_reference": r["ratio_to_reference"], "p95_vs_hello_p95": r["p95_vs_hello_p95"]}
+                         "ratio_to_reference": r["ratio_to_reference"], "p95_vs_hello_p95": r["p95_vs_hello_p95"],
+                         "connections_per_worker": r["connections_per_worker"],
+                         "reference_connections_per_worker": r["reference_connections_per_worker"]}
                         for r in rounds]
     return chosen
 
