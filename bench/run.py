@@ -217,6 +217,13 @@ class Server:
                 peaks.append(round(int(match.group(1)) / 1024, 1))
         return peaks
 
+    def settle(self, timeout: float = 3.0) -> None:
+        """Wait until no worker holds a connection of the run before (a gthread worker still
+        answering the warm-up's last requests would leave the next run's connections to the other)."""
+        deadline = time.monotonic() + timeout
+        while any(self.connections_per_worker()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
     def connections_per_worker(self) -> list[int]:
         """The client connections each worker holds now (from /proc), in worker order: a gthread
         worker keeps the keep-alive connections it accepted, so wrk's four may all be on one."""
@@ -275,6 +282,7 @@ def wrk(url: str, *, duration: float, connections: int, cookie: str | None = Non
 def measure(server: Server, path: str, args: argparse.Namespace, cookie: str | None = None) -> dict:
     """Warm up, reset peak RSS, run the bounded load, read the peaks."""
     wrk(server.url(path), duration=args.warmup, connections=args.connections, cookie=cookie)
+    server.settle()
     reset = server.reset_peaks()
     result = wrk(server.url(path), duration=args.duration, connections=args.connections, cookie=cookie,
                  server=server)
