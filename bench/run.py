@@ -39,6 +39,7 @@ import threading
 import time
 import urllib.parse
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -312,6 +313,11 @@ class Scenario:
     small_queries: int | None = None
 
 
+def median_round(rounds: list[dict], key: Callable[[dict], float]) -> dict:
+    """A copy of the median of ``rounds`` by ``key`` (the upper one of an even number)."""
+    return dict(sorted(rounds, key=key)[len(rounds) // 2])
+
+
 def measure_paired(ref: Server, real: Server, scenario: Scenario, args: argparse.Namespace, *,
                    cookie: str | None, hello: dict) -> dict:
     """The page and what it is compared with, measured in turn, ``args.rounds`` times: each round
@@ -333,11 +339,8 @@ def measure_paired(ref: Server, real: Server, scenario: Scenario, args: argparse
         result["ratio_to_reference"] = round(result["rps"] / reference["rps"], 3) if reference["rps"] else None
         result["p95_vs_hello_p95"] = round(result["latency_ms"]["p95"] / base["latency_ms"]["p95"], 2)
         rounds.append(result)
-    if scenario.reference == "hello":
-        rounds_in_order = sorted(rounds, key=lambda r: r["p95_vs_hello_p95"])
-    else:
-        rounds_in_order = sorted(rounds, key=lambda r: r["ratio_to_reference"] or 0)
-    chosen = dict(rounds_in_order[len(rounds) // 2])
+    target = "p95_vs_hello_p95" if scenario.reference == "hello" else "ratio_to_reference"
+    chosen = median_round(rounds, lambda r: r[target] or 0)
     chosen["error_count"] = sum(r["error_count"] for r in rounds)
     chosen["peak_rss_mb"] = [max(peaks) for peaks in zip(*(r["peak_rss_mb"] for r in rounds), strict=False)]
     chosen["rounds"] = [{"rps": r["rps"], "reference_rps": r["reference_rps"], "p95_ms": r["latency_ms"]["p95"],
@@ -654,8 +657,7 @@ def decisions_paired(ref: Server, real: Server, url: str, manifest: dict, args: 
             p95 = d[kind]["p95"]
             d[kind]["p95_vs_hello_p95"] = round(p95 / hello_p95, 2) if p95 is not None else float("inf")
         rounds.append(d)
-    ordered = sorted(rounds, key=lambda d: max(d["decision"]["p95_vs_hello_p95"], d["next_page"]["p95_vs_hello_p95"]))
-    chosen = dict(ordered[len(rounds) // 2])
+    chosen = median_round(rounds, lambda d: max(d["decision"]["p95_vs_hello_p95"], d["next_page"]["p95_vs_hello_p95"]))
     for key in ("decisions", "errors", "published"):
         chosen[key] = sum(d[key] for d in rounds)
     chosen["error_samples"] = [sample for d in rounds for sample in d["error_samples"]][:5]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from click.testing import CliRunner
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from app.core.audit import GENESIS, record, verify_chain
 from app.core.cli import audit_verify
@@ -35,8 +35,6 @@ def test_entries_link_to_the_previous_hash(session):
 def test_an_append_once_the_head_exists_is_three_statements(session):
     """The head is read and locked in one statement (PostgreSQL), then the entry and the head are
     written: appending costs an audited write no more than that."""
-    from sqlalchemy import event
-
     record(session, actor=None, action="test.first", target_type="Thread", target_id=1)
     session.flush()
     statements: list[str] = []
