@@ -3,6 +3,10 @@
 import gc
 
 from app import create_app
+from app.core.memory import limit_malloc_arenas
+
+# Before the server starts its threads (app/core/memory.py).
+limit_malloc_arenas()
 
 app = create_app()
 
