@@ -14,10 +14,10 @@ from typing import Any
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
+from app.accounts.sessions import forget_figures
 from app.comments.models import (
     EMAIL_FREQUENCIES,
     Audience,
@@ -32,7 +32,7 @@ from app.comments.models import (
 from app.comments.policy import can_see_comment, can_see_restricted
 from app.consultations.diff import html_to_text
 from app.consultations.models import CLOCKED_STATUSES, Consultation
-from app.core.db import utcnow
+from app.core.db import upsert, utcnow
 from app.core.errors import DomainError
 from app.core.mail import queue_email
 from app.core.models import OutboxMessage
@@ -52,7 +52,12 @@ def preferences(session: Session, user_id: int) -> NotificationPreference:
     # with its e-mail, in one flush instead of two.
     with session.no_autoflush:
         found = session.get(NotificationPreference, user_id)
-    return found or NotificationPreference(
+    return found or default_preferences(user_id)
+
+
+def default_preferences(user_id: int) -> NotificationPreference:
+    """What a user without a row of choices gets: everything on, immediately."""
+    return NotificationPreference(
         user_id=user_id, email_replies=True, email_closing=True, email_frequency=EmailFrequency.IMMEDIATE)
 
 
@@ -72,13 +77,15 @@ def wants_email(preference: NotificationPreference, kind: str) -> bool:
 
 
 def queue_participant_email(session: Session, user: User, *, kind: str, template: str, dedupe_key: str,
-                            flush: bool = True, fresh: bool = False, **context: Any) -> Any:
+                            flush: bool = True, fresh: bool = False,
+                            preference: NotificationPreference | None = None, **context: Any) -> Any:
     """The one place that decides whether a participant e-mail leaves now.
 
     Users who opted out of ``kind`` get none; users on the daily frequency get
     none now, the day's notifications reach them in one e-mail (``send_daily``).
-    The in-app notification is the caller's and is created either way."""
-    preference = preferences(session, user.id)
+    The in-app notification is the caller's and is created either way. ``preference``: the
+    user's choices if the caller read them already (``default_preferences`` when they have none)."""
+    preference = preference or preferences(session, user.id)
     if not wants_email(preference, kind) or preference.email_frequency == EmailFrequency.DAILY:
         return None
     return queue_email(session, to=user.email, template=template, dedupe_key=dedupe_key,
@@ -167,27 +174,25 @@ def _daily_item(note: Notification, user: User, consultation: Consultation | Non
 
 
 def add_notification(session: Session, *, user_id: int, kind: str, dedupe_key: str, consultation_id: int | None,
-                     comment_id: int | None = None) -> Notification | None:
-    """An in-app notification, once per recipient and dedupe key (None: it existed already)."""
+                     comment_id: int | None = None) -> int | None:
+    """An in-app notification, once per recipient and dedupe key: its id (None: it existed already)."""
     return _notify(session, user_id=user_id, kind=kind, dedupe_key=dedupe_key, consultation_id=consultation_id,
                    comment_id=comment_id)
 # --- end e-mail frequency ----------------------------------------------------------------
 
 
 def _notify(session: Session, *, user_id: int, kind: str, dedupe_key: str, consultation_id: int | None,
-            comment_id: int | None = None) -> Notification | None:
-    if session.scalar(select(Notification.id).where(Notification.user_id == user_id,
-                                                    Notification.dedupe_key == dedupe_key)):
-        return None
-    notification = Notification(user_id=user_id, kind=kind, dedupe_key=dedupe_key,
-                                consultation_id=consultation_id, comment_id=comment_id)
-    try:
-        with session.begin_nested():
-            session.add(notification)
-            session.flush()
-    except IntegrityError:
-        return None
-    return notification
+            comment_id: int | None = None) -> int | None:
+    """One statement: the notification's id, or None when the recipient has one with this key
+    (the unique key decides, also between two transactions at once)."""
+    statement = upsert(session.get_bind().dialect.name, Notification.__table__).values(
+        user_id=user_id, kind=kind, dedupe_key=dedupe_key, consultation_id=consultation_id,
+        comment_id=comment_id, created_at=utcnow())
+    created = session.execute(statement.on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"])
+                              .returning(Notification.__table__.c.id)).scalar()
+    if created is not None:
+        forget_figures()  # the navigation's count of unread notifications
+    return created
 
 
 def send_receipt(session: Session, comment: Comment, consultation: Consultation, *,
@@ -210,11 +215,14 @@ def on_published(session: Session, comment: Comment, consultation: Consultation)
     post-moderated consultation now; approving a pending one later)."""
     if comment.parent_id is None:
         return
-    parent = session.get(Comment, comment.parent_id)
-    if parent is None or parent.author_id == comment.author_id:
+    # The parent's author with their e-mail choices: one statement.
+    row = session.execute(select(User, NotificationPreference).join(Comment, Comment.author_id == User.id)
+                          .outerjoin(NotificationPreference, NotificationPreference.user_id == User.id)
+                          .where(Comment.id == comment.parent_id)).first()
+    if row is None:
         return
-    recipient = session.get(User, parent.author_id)
-    if recipient is None or not recipient.is_active:
+    recipient, preference = row
+    if recipient.id == comment.author_id or not recipient.is_active:
         return
     if comment.audience == Audience.RESTRICTED and not can_see_restricted(recipient, consultation):
         return
@@ -224,6 +232,7 @@ def on_published(session: Session, comment: Comment, consultation: Consultation)
         return
     queue_participant_email(session, recipient, kind=NotificationKind.REPLY, template="comments/reply",
                             dedupe_key=f"comment-reply:{comment.id}", comment=comment, consultation=consultation,
+                            preference=preference or default_preferences(recipient.id),
                             replier=comment.author.display_name,
                             url=external_url("comments.permalink", consultation_id=comment.consultation_id,
                                              comment_id=comment.id),

@@ -12,7 +12,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from app.comments.models import AUDIENCES, Comment, CommentStatus, NotificationKind
+from app.comments.models import AUDIENCES, Comment, CommentStatus, NotificationKind, NotificationPreference
+from app.comments.notifications import default_preferences
 from app.consultations.models import Consultation
 from app.core.audit import record
 from app.core.db import utcnow
@@ -144,7 +145,7 @@ _UNREAD = object()  # the comment's moderation state not read yet
 
 def decide(session: Session, comment: Comment, data: DecisionInput, *, expected_version: int | None, actor: Any,
            now: datetime | None = None, _spam_batch: bool = True, _state: Any = _UNREAD,
-           _locked: bool = False) -> ModerationDecision:
+           _locked: bool = False, _preference: NotificationPreference | None = None) -> ModerationDecision:
     """Take one decision on one comment, with its reason; notify the author; audit it."""
     now = now or utcnow()
     if data.action not in TRANSITIONS:
@@ -180,7 +181,7 @@ def decide(session: Session, comment: Comment, data: DecisionInput, *, expected_
         _resolve_flags(session, comment, state, decision, FLAG_RESOLUTION[data.action], now)
     if state is not None and state.hold_rules and comment.status != CommentStatus.PENDING:
         state.release()
-    notify_decision(session, decision, comment)
+    notify_decision(session, decision, comment, _preference)
     if data.action == A.APPROVE and not was_published and comment.parent_id is not None:
         from app.comments.notifications import on_published
 
@@ -218,15 +219,17 @@ def decide_many(session: Session, items: list[tuple[int, int]], data: DecisionIn
         raise DomainError(_l("This decision cannot be taken on several items at once."), field="action")
     if not items:
         raise DomainError(_l("Select at least one item."), field="items")
-    # Each comment with its moderation state, its author and its consultation (what the decision's
-    # notice names): one statement, where each would be read on its own.
-    rows = session.execute(select(Comment, CommentModeration, Consultation)
+    # Each comment with its moderation state, its author with their e-mail choices and its
+    # consultation (what the decision's notice names): one statement, where each would be read on its own.
+    rows = session.execute(select(Comment, CommentModeration, Consultation, NotificationPreference)
                            .join(Consultation, Consultation.id == Comment.consultation_id)
                            .outerjoin(CommentModeration, CommentModeration.comment_id == Comment.id)
+                           .outerjoin(NotificationPreference, NotificationPreference.user_id == Comment.author_id)
                            .options(joinedload(Comment.author))
                            .where(Comment.id.in_([i for i, _ in items]))).all()
-    comments = {c.id: c for c, _state, _consultation in rows}
-    states = {c.id: state for c, state, _consultation in rows}
+    comments = {c.id: c for c, _state, _consultation, _preference in rows}
+    states = {c.id: state for c, state, _consultation, _preference in rows}
+    choices = {c.id: preference or default_preferences(c.author_id) for c, _s, _c, preference in rows}
     # Check every item before changing any.
     for comment_id, version in items:
         comment = comments.get(comment_id)
@@ -251,7 +254,7 @@ def decide_many(session: Session, items: list[tuple[int, int]], data: DecisionIn
                 continue  # taken along by an earlier item of the same author
             state = states[comment_id] if reuse_states else _UNREAD
             decisions.append(decide(session, comment, data, expected_version=comment.version, actor=actor,
-                                    now=now, _state=state, _locked=True))
+                                    now=now, _state=state, _locked=True, _preference=choices[comment_id]))
     return decisions
 
 

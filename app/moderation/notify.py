@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.comments.models import Comment, Notification, NotificationKind
+from app.comments.models import Comment, Notification, NotificationKind, NotificationPreference
 from app.consultations.models import Consultation
 from app.core.mail import queue_email
 from app.moderation.labels import ACTION_DONE, SANCTION_LABELS
@@ -23,13 +22,14 @@ def _notify(session: Session, *, user_id: int, kind: str, dedupe_key: str, consu
             comment_id: int | None = None, fresh: bool = False) -> None:
     """``fresh``: the key names something this transaction created (a new decision): there is
     nothing to look up, and the row is written with the session's next flush."""
-    if not fresh and session.scalar(select(Notification.id).where(Notification.user_id == user_id,
-                                                                  Notification.dedupe_key == dedupe_key)):
+    if fresh:
+        session.add(Notification(user_id=user_id, kind=kind, dedupe_key=dedupe_key,
+                                 consultation_id=consultation_id, comment_id=comment_id))
         return
-    session.add(Notification(user_id=user_id, kind=kind, dedupe_key=dedupe_key,
-                             consultation_id=consultation_id, comment_id=comment_id))
-    if not fresh:
-        session.flush()
+    from app.comments.notifications import add_notification
+
+    add_notification(session, user_id=user_id, kind=kind, dedupe_key=dedupe_key, consultation_id=consultation_id,
+                     comment_id=comment_id)
 
 
 def _link(endpoint: str, **values: Any) -> str:
@@ -38,7 +38,9 @@ def _link(endpoint: str, **values: Any) -> str:
     return external_url(endpoint, **values)
 
 
-def notify_decision(session: Session, decision: ModerationDecision, comment: Comment) -> None:
+def notify_decision(session: Session, decision: ModerationDecision, comment: Comment,
+                    preference: NotificationPreference | None = None) -> None:
+    """``preference``: the author's e-mail choices, if the caller read them with the comment."""
     author = session.get(User, comment.author_id)
     if author is None or author.id == decision.actor_id:
         return
@@ -51,7 +53,7 @@ def notify_decision(session: Session, decision: ModerationDecision, comment: Com
     # The author's e-mail frequency applies (daily: it comes in the day's e-mail). The message is
     # written with the decision's next flush (the next item's, or the commit's): one flush fewer.
     queue_participant_email(session, author, kind=NotificationKind.MODERATION, template="moderation/decision",
-                            dedupe_key=key, flush=False, fresh=True,
+                            dedupe_key=key, flush=False, fresh=True, preference=preference,
                             decision=decision, comment=comment,
                             consultation=consultation, excerpt=excerpt(comment) if comment.body_html else "",
                             url=_link("moderation.my_moderation", _anchor=f"decision-{decision.id}"),

@@ -61,3 +61,31 @@ def test_one_bulk_approve_costs_the_same_statements_whatever_the_queue_and_histo
     # One item needs no savepoint of its own: a refusal rolls the request's transaction back.
     assert not [s for s in alone if s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE"))]
     assert verify_chain(session).ok
+
+
+def test_approving_a_reply_tells_the_parents_author_once_without_a_savepoint(session):
+    consultation = open_consultation(session)
+    author, replier = make_user(session, display_name="Nadia Author"), make_user(session, display_name="Omar Reply")
+    moderator = make_moderator(session)
+    first = post(session, consultation, author)
+    top, _decisions = _approve_counting(session, moderator.id, first.id)
+    reply = post(session, session.merge(consultation), session.get(User, replier.id),
+                 body="Brokering should cover arranging transport too.", parent=session.get(Comment, first.id))
+    statements, _decisions = _approve_counting(session, moderator.id, reply.id)
+    # The parent's author is told in the app and by e-mail.
+    told = session.scalars(select(Notification.id).where(Notification.user_id == author.id,
+                                                      Notification.dedupe_key == f"reply:{reply.id}")).all()
+    assert len(told) == 1
+    assert session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == f"comment-reply:{reply.id}"))
+    # The parent's reply count, its author read with their choices, the notice unless they have
+    # it, and the e-mail unless it left already: five statements, no savepoint.
+    assert len(statements) <= len(top) + 5
+    assert not [s for s in statements if s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE"))]
+
+    # Hidden, then approved again: published a second time, the reply tells no one twice.
+    services.decide(session, session.get(Comment, reply.id), DecisionInput(action=A.HIDE, reason_text="Off topic."),
+                    expected_version=session.get(Comment, reply.id).version, actor=session.get(User, moderator.id))
+    again, decisions = _approve_counting(session, moderator.id, reply.id)
+    assert decisions[0].after_status == "published"
+    assert session.scalars(select(Notification.id).where(Notification.user_id == author.id,
+                                                      Notification.dedupe_key == f"reply:{reply.id}")).all() == told
