@@ -51,6 +51,7 @@ from app.moderation.state import (
     _update_reply_count,
     moderation_state,
 )
+from app.moderation.tally import note_held
 
 # --- decisions -----------------------------------------------------------------------
 
@@ -212,6 +213,18 @@ def _lock_items(session: Session, comments: list[Comment]) -> None:
     lock_rows(session, Comment, [i for c in comments for i in (c.id, c.parent_id)])
 
 
+def _lock_and_read(session: Session, comments: list[Comment]) -> list[tuple]:
+    """``_lock_items`` on PostgreSQL, then what each comment stands at now that no one else can
+    change it: (id, consultation id, status, moderation state or None). Two statements: a locking
+    read that waited for another transaction would show its rows of other tables as they were
+    when it began."""
+    _lock_items(session, comments)
+    return session.execute(select(Comment.id, Comment.consultation_id, Comment.status, CommentModeration)
+                           .outerjoin(CommentModeration, CommentModeration.comment_id == Comment.id)
+                           .where(Comment.id.in_([c.id for c in comments]))
+                           .execution_options(populate_existing=True)).tuples().all()
+
+
 def decide_many(session: Session, items: list[tuple[int, int]], data: DecisionInput, *, actor: Any,
                 now: datetime | None = None) -> list[ModerationDecision]:
     """The same decision on several items (id, version), all or nothing."""
@@ -239,11 +252,18 @@ def decide_many(session: Session, items: list[tuple[int, int]], data: DecisionIn
     chosen = [comments[i] for i, _version in items]
     if data.action == A.SPAM:
         chosen += [other for c in chosen for other in _spam_candidates(session, c, actor)]
-    _lock_items(session, chosen)  # all of them before the first audit entry
-    # The states read with the comments serve when nothing could change them in between: SQLite's
-    # write transaction began before that read (PostgreSQL reads them again under the row locks), and
-    # no spam decision takes another item of the same author (and its state) along.
-    reuse_states = data.action != A.SPAM and session.get_bind().dialect.name != "postgresql"
+    # All of them locked before the first audit entry, their states read afresh under the locks on
+    # PostgreSQL (SQLite's write transaction began before the read above).
+    if session.get_bind().dialect.name == "postgresql":
+        standing = _lock_and_read(session, chosen)
+        states = {comment_id: state for comment_id, _cid, _status, state in standing}
+    else:
+        standing = [(c.id, c.consultation_id, c.status, states[c.id]) for c in chosen if c.id in states]
+    # The queue's counts need not read them again (app/moderation/tally.py).
+    note_held(session, [(i, cid, status, *((s.hold_rules, s.open_flags) if s is not None else (None, None)))
+                        for i, cid, status, s in standing])
+    # The states serve unless a spam decision takes another item of the same author (and its state) along.
+    reuse_states = data.action != A.SPAM
     decisions = []
     # Several items: a refusal half-way leaves nothing changed. One item: as ``decide``, a refusal
     # leaves the transaction for the caller to roll back (saves two statements).

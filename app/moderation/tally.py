@@ -2,7 +2,8 @@
 
 Every flush that adds or removes a comment, or changes a comment's status, consultation, hold
 or open flags, reads those comments' standing just before it writes (locking their rows on
-PostgreSQL, so no other transaction moves them meanwhile) and again just after; comments the
+PostgreSQL, so no other transaction moves them meanwhile), unless the transaction read it while
+holding them already (``note_held``), and again just after; comments the
 transaction created itself are followed from memory, since no one else can see them. The commit
 adds the differences to each consultation's row, in the same transaction and last, with the
 content tokens (step 3 of the lock order, app/core/transactions.py). A savepoint rolled back
@@ -31,6 +32,7 @@ from app.moderation.queries import tab_predicate
 BEFORE = "moderation_tally_before"
 CHANGES = "moderation_tally_changes"
 CREATED = "moderation_tally_created"  # this transaction's comments: id -> what the counts know of them
+KNOWN = "moderation_tally_known"  # comment id -> its standing row, read while this transaction holds its row
 FLAGGABLE = (CommentStatus.PUBLISHED, CommentStatus.HIDDEN)
 # What moves a comment between the queue's counts, per model.
 _WATCHED = {Comment: ("status", "consultation_id"), CommentModeration: ("hold_rules", "open_flags")}
@@ -109,7 +111,9 @@ def _before(session: Session, _context: Any, _instances: Any) -> None:
     if not (flush.read or flush.comments or flush.states or flush.dropped_states):
         session.info.pop(BEFORE, None)
         return
-    flush.before = _standings(session, flush.read, lock=True)
+    known = session.info.get(KNOWN, {})
+    flush.before = [known[i] for i in flush.read if i in known] + _standings(
+        session, {i for i in flush.read if i not in known}, lock=True)
     session.info[BEFORE] = flush
 
 
@@ -125,9 +129,13 @@ def _after(session: Session, _context: Any) -> None:
             for i, n in enumerate(standing(*row[1:])):
                 change[row[0]][i] += sign * n
 
-    for sign, rows in ((-1, flush.before), (1, _standings(session, flush.read, lock=False))):
+    after = _standings(session, flush.read, lock=False)
+    for sign, rows in ((-1, flush.before), (1, after)):
         for row in rows:
             count(sign, row[1:])
+    known = session.info.get(KNOWN)
+    if known:  # still this transaction's to change alone
+        known.update((row[0], tuple(row)) for row in after if row[0] in known)
     # This transaction's own comments: no one else sees them, so memory is the truth.
     created = session.info.setdefault(CREATED, {})
     comments = {c.id: c for c in flush.comments}
@@ -161,9 +169,18 @@ def _innermost(session: Session) -> Any:
     return session.get_nested_transaction() or session.get_transaction()
 
 
+def note_held(session: Session, rows: list[Any]) -> None:
+    """Standings (comment id, consultation id, status, hold rules, open flags) this transaction
+    read while holding the comments' rows (locked on PostgreSQL; SQLite's write transaction had
+    begun): until it ends, no flush reads them again before it writes."""
+    session.info.setdefault(KNOWN, {}).update((row[0], tuple(row)) for row in rows)
+
+
 @event.listens_for(Session, "after_soft_rollback")
 def _dropped(session: Session, previous: Any) -> None:
-    session.info.pop(CREATED, None)  # what memory knew of this transaction's comments may be undone
+    # What memory knew of this transaction's comments, or read of them, may be undone.
+    session.info.pop(CREATED, None)
+    session.info.pop(KNOWN, None)
     if previous.parent is None:
         session.info.pop(CHANGES, None)
     else:
@@ -173,7 +190,7 @@ def _dropped(session: Session, previous: Any) -> None:
 @event.listens_for(Session, "after_transaction_end")
 def _ended(session: Session, transaction: Any) -> None:
     if transaction.parent is None:  # committed (written already), rolled back or closed: forget it all
-        for key in (BEFORE, CHANGES, CREATED):
+        for key in (BEFORE, CHANGES, CREATED, KNOWN):
             session.info.pop(key, None)
         return
     changes = session.info.get(CHANGES)

@@ -97,3 +97,25 @@ def test_two_participants_flagging_one_comment_at_once_count_it_once(scratch):
         with maker() as check:
             assert check.get(Comment, ids["published"]).status == "published"
             assert tally.kept(check) == tally.counted_afresh(check) == {ids["consultation"]: (3, 0, 1)}
+
+
+def test_a_flag_raised_while_a_moderator_hides_the_comment_leaves_no_flagged_count(scratch):
+    """The moderator's bulk form reads the comment unflagged; the flag commits before the decision
+    takes the row's lock: the decision settles the flag, and the counts know it was flagged."""
+    app, maker, ids = scratch
+
+    def flag(session):
+        services.flag_comment(session, session.get(Comment, ids["published"]), reason="off_topic",
+                              actor=session.get(User, ids["flaggers"][0]), threshold=10)
+
+    def hide(session):
+        version = session.get(Comment, ids["published"]).version
+        services.decide_many(session, [(ids["published"], version)],
+                             DecisionInput(action="hide", reason_text="Off topic."),
+                             actor=session.get(User, ids["moderator"]))
+
+    with app.app_context():
+        _at_once(app, maker, flag, hide)
+        with maker() as check:
+            assert check.get(Comment, ids["published"]).status == "hidden"
+            assert tally.kept(check) == tally.counted_afresh(check) == {ids["consultation"]: (3, 0, 0)}
