@@ -2,10 +2,11 @@
 
 glibc's allocator gives threads that allocate at the same time arenas of their own, up to
 eight per core, and an arena keeps what it once held: a threaded worker (gunicorn ``gthread``)
-that rendered one large page on four threads keeps four arenas' worth of it. Two arenas serve
-a worker's threads as well (they hold the GIL in turn) and keep far less: in
+that rendered one large page on four threads keeps four arenas' worth of it. A worker's threads
+mostly run in turn under the GIL, so two arenas serve them and keep far less: in
 ``bench/RESULTS.md`` (finding 12) the queue pages measured after the 1,000-comment thread
-peaked at 199 MB per gthread worker with the default and at 162 MB with two.
+peaked at 199 MB per gthread worker with the default and at 162 MB with two. Threads that let
+go of the GIL (in SQLite, in libpq) may wait for a shared arena; ``MALLOC_ARENA_MAX`` chooses.
 """
 
 from __future__ import annotations

@@ -52,13 +52,17 @@ def test_threads_allocating_at_once_share_two_arenas():
 
 
 @glibc
-def test_the_operators_choice_stands(monkeypatch):
-    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
-    assert limit_malloc_arenas() is False
-    assert arenas("default", MALLOC_ARENA_MAX="4") <= 4
+def test_the_server_entry_point_sets_the_limit(tmp_path):
+    """wsgi.py sets it before the server starts its threads."""
+    assert arenas("server", **_testing(tmp_path)) <= ARENAS
 
 
 @glibc
-def test_the_server_entry_point_sets_the_limit(tmp_path):
-    """wsgi.py sets it before the server starts its threads."""
-    assert arenas("server", AGORA_ENV="testing", DATABASE_URL=f"sqlite:///{tmp_path / 'memory.sqlite3'}") <= ARENAS
+def test_the_operators_choice_stands(monkeypatch, tmp_path):
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert limit_malloc_arenas() is False
+    assert ARENAS < arenas("server", MALLOC_ARENA_MAX="4", **_testing(tmp_path)) <= 4
+
+
+def _testing(tmp_path: Path) -> dict[str, str]:
+    return {"AGORA_ENV": "testing", "DATABASE_URL": f"sqlite:///{tmp_path / 'memory.sqlite3'}"}
