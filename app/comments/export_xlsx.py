@@ -19,13 +19,10 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from flask import Response, stream_with_context
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.comments.export import (
@@ -39,14 +36,27 @@ from app.comments.export import (
 from app.core.spreadsheets import xml_safe
 from app.core.streaming import rows_from_own_session
 
+if TYPE_CHECKING:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+
 CHUNK_BYTES = 64 * 1024
 MAX_INDENT = 15  # the most a spreadsheet shows
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-BOLD = Font(bold=True)
-_INDENTS = [Alignment(indent=n, wrap_text=True, vertical="top") for n in range(MAX_INDENT + 1)]
+
+
+@lru_cache(maxsize=1)
+def _styles() -> tuple[Font, list[Alignment]]:
+    """Bold, and the body's indent per depth. openpyxl is imported by the first export, not by
+    every server process (22.7 MB each, bench/RESULTS.md finding 12)."""
+    from openpyxl.styles import Alignment, Font
+
+    return Font(bold=True), [Alignment(indent=n, wrap_text=True, vertical="top") for n in range(MAX_INDENT + 1)]
 
 
 def text_cell(sheet: Any, value: Any, *, font: Font | None = None, alignment: Alignment | None = None) -> WriteOnlyCell:
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(sheet, value=xml_safe("" if value is None else str(value)))
     cell.data_type = "s"  # text, whatever it looks like (openpyxl would store "=..." as a formula)
     if font is not None:
@@ -59,14 +69,18 @@ def text_cell(sheet: Any, value: Any, *, font: Font | None = None, alignment: Al
 def write_workbook(session: Session, filters: ExportFilter, permalink: str, target: Any) -> None:
     header = ALL_CONSULTATIONS_HEADER if filters.consultation_id is None else HEADER
     depth_at, body_at = header.index("depth"), header.index("body_markdown")
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    bold, indents = _styles()
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("comments")
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}1"
-    sheet.append([text_cell(sheet, name, font=BOLD) for name in header])
+    sheet.append([text_cell(sheet, name, font=bold) for name in header])
     rows = 0
     for row in export_rows(session, filters, permalink):
-        indent = _INDENTS[min(int(row[depth_at] or 0), MAX_INDENT)]
+        indent = indents[min(int(row[depth_at] or 0), MAX_INDENT)]
         sheet.append([text_cell(sheet, value, alignment=indent if i == body_at else None)
                       for i, value in enumerate(row)])
         rows += 1

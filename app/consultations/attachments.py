@@ -19,8 +19,6 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from lxml import etree
-
 from app.core.archives import UnsafeArchive, open_checked
 
 PDF = "application/pdf"
@@ -36,7 +34,6 @@ _OOXML_MAIN = {
 }
 _CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 _MAX_ZIP_MEMBERS = 10_000
-_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 _MARKUP = re.compile(rb"<\s*(?:script|svg|html|body|iframe|object|embed|\?xml|!doctype|xsl|a\s)", re.IGNORECASE)
 
 
@@ -48,6 +45,8 @@ class StoredFile:
 
 
 def _zip_type(data: bytes) -> str | None:
+    from lxml import etree  # imported by the first upload, not by every server process
+
     try:
         # Bounded members and expanded size, no DTD in any XML (app/core/archives.py).
         archive = open_checked(data, max_members=_MAX_ZIP_MEMBERS)
@@ -68,7 +67,8 @@ def _zip_type(data: bytes) -> str | None:
                 return ODT
             return None
         if "[Content_Types].xml" in names and archive.getinfo("[Content_Types].xml").file_size < 1_000_000:
-            root = etree.fromstring(archive.read("[Content_Types].xml"), _SAFE_XML)  # noqa: S320 - no DTD, no entities
+            safe = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+            root = etree.fromstring(archive.read("[Content_Types].xml"), safe)  # noqa: S320 - no DTD, no entities
             overrides = {el.get("PartName"): el.get("ContentType") for el in root.iter(f"{_CT_NS}Override")}
             for part, (content_type, kind) in _OOXML_MAIN.items():
                 if overrides.get(part) == content_type and part.lstrip("/") in names:

@@ -13,8 +13,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from app.core.csvfiles import csv_lines, csv_safe
 from app.core.spreadsheets import xml_safe
@@ -54,6 +52,9 @@ def xlsx_cell(value: Any) -> Any:
 
 
 def resolution_xlsx(groups: list[ResolutionGroup], base_url: str, consultation_id: int) -> bytes:
+    from openpyxl import Workbook  # imported by the first export, not by every server process
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Resolution table")[:31]

@@ -66,3 +66,12 @@ def test_the_operators_choice_stands(monkeypatch, tmp_path):
 
 def _testing(tmp_path: Path) -> dict[str, str]:
     return {"AGORA_ENV": "testing", "DATABASE_URL": f"sqlite:///{tmp_path / 'memory.sqlite3'}"}
+
+
+def test_a_server_process_imports_the_spreadsheet_and_xml_libraries_only_when_asked(tmp_path):
+    """openpyxl (22.7 MB) and lxml come with the first export or upload, not with every worker."""
+    script = "import sys, wsgi; print(sorted(m for m in ('openpyxl', 'lxml', 'PIL') if m in sys.modules))"
+    environment = os.environ | _testing(tmp_path)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.strip() == "[]"
