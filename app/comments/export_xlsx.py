@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Iterator
 from datetime import date
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from flask import Response, stream_with_context
@@ -46,18 +47,21 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 
 
 @lru_cache(maxsize=1)
-def _styles() -> tuple[Font, list[Alignment]]:
-    """Bold, and the body's indent per depth. openpyxl is imported by the first export, not by
+def _openpyxl() -> SimpleNamespace:
+    """openpyxl's parts and the styles used here, imported by the first export rather than by
     every server process (22.7 MB each, bench/RESULTS.md finding 12)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
-    return Font(bold=True), [Alignment(indent=n, wrap_text=True, vertical="top") for n in range(MAX_INDENT + 1)]
+    return SimpleNamespace(Workbook=Workbook, WriteOnlyCell=WriteOnlyCell, get_column_letter=get_column_letter,
+                           bold=Font(bold=True),
+                           indents=[Alignment(indent=n, wrap_text=True, vertical="top") for n in range(MAX_INDENT + 1)])
 
 
 def text_cell(sheet: Any, value: Any, *, font: Font | None = None, alignment: Alignment | None = None) -> WriteOnlyCell:
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(sheet, value=xml_safe("" if value is None else str(value)))
+    cell = _openpyxl().WriteOnlyCell(sheet, value=xml_safe("" if value is None else str(value)))
     cell.data_type = "s"  # text, whatever it looks like (openpyxl would store "=..." as a formula)
     if font is not None:
         cell.font = font
@@ -69,18 +73,16 @@ def text_cell(sheet: Any, value: Any, *, font: Font | None = None, alignment: Al
 def write_workbook(session: Session, filters: ExportFilter, permalink: str, target: Any) -> None:
     header = ALL_CONSULTATIONS_HEADER if filters.consultation_id is None else HEADER
     depth_at, body_at = header.index("depth"), header.index("body_markdown")
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
-
-    bold, indents = _styles()
-    workbook = Workbook(write_only=True)
+    kit = _openpyxl()
+    get_column_letter = kit.get_column_letter
+    workbook = kit.Workbook(write_only=True)
     sheet = workbook.create_sheet("comments")
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}1"
-    sheet.append([text_cell(sheet, name, font=bold) for name in header])
+    sheet.append([text_cell(sheet, name, font=kit.bold) for name in header])
     rows = 0
     for row in export_rows(session, filters, permalink):
-        indent = indents[min(int(row[depth_at] or 0), MAX_INDENT)]
+        indent = kit.indents[min(int(row[depth_at] or 0), MAX_INDENT)]
         sheet.append([text_cell(sheet, value, alignment=indent if i == body_at else None)
                       for i, value in enumerate(row)])
         rows += 1
