@@ -49,7 +49,7 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 @lru_cache(maxsize=1)
 def _openpyxl() -> SimpleNamespace:
     """openpyxl's parts and the styles used here, imported by the first export rather than by
-    every server process (22.7 MB each, bench/RESULTS.md finding 12)."""
+    every server process (a worker without it peaked 12 MB lower, bench/RESULTS.md finding 12)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
