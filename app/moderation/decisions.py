@@ -259,9 +259,7 @@ def decide_many(session: Session, items: list[tuple[int, int]], data: DecisionIn
         states = {comment_id: state for comment_id, _cid, _status, state in standing}
     else:
         standing = [(c.id, c.consultation_id, c.status, states[c.id]) for c in chosen if c.id in states]
-    # The queue's counts need not read them again (app/moderation/tally.py).
-    note_held(session, [(i, cid, status, *((s.hold_rules, s.open_flags) if s is not None else (None, None)))
-                        for i, cid, status, s in standing])
+    note_held(session, standing)  # the queue's counts need not read them again (app/moderation/tally.py)
     # The states serve unless a spam decision takes another item of the same author (and its state) along.
     reuse_states = data.action != A.SPAM
     decisions = []

@@ -169,11 +169,14 @@ def _innermost(session: Session) -> Any:
     return session.get_nested_transaction() or session.get_transaction()
 
 
-def note_held(session: Session, rows: list[Any]) -> None:
-    """Standings (comment id, consultation id, status, hold rules, open flags) this transaction
-    read while holding the comments' rows (locked on PostgreSQL; SQLite's write transaction had
-    begun): until it ends, no flush reads them again before it writes."""
-    session.info.setdefault(KNOWN, {}).update((row[0], tuple(row)) for row in rows)
+def note_held(session: Session, rows: list[tuple[int, int, str, CommentModeration | None]]) -> None:
+    """(comment id, consultation id, status, moderation state or None) this transaction read
+    while holding the comments' rows (locked on PostgreSQL; SQLite's write transaction had
+    begun): until it ends, no flush reads their standing again before it writes."""
+    known = session.info.setdefault(KNOWN, {})
+    for comment_id, consultation_id, status, state in rows:
+        held = (state.hold_rules, state.open_flags) if state is not None else (None, None)
+        known[comment_id] = (comment_id, consultation_id, status, *held)
 
 
 @event.listens_for(Session, "after_soft_rollback")
