@@ -12,9 +12,11 @@ inflate the way it inflates wall time) and pyinstrument's call tree.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import statistics
 import time
+from collections.abc import Callable
 
 from bench import BENCH_PASSWORD
 
@@ -102,13 +104,16 @@ def _profile_decisions(client, queue: str, repeat: int, *, after: bool = False, 
     profiler = Profiler(interval=0.0005)
     cpu: list[float] = []
     wall: list[float] = []
+    in_database: list[tuple[int, float]] = []
     for _ in range(repeat):
         action, form = next_form()
         if after:
             assert client.post(action, data=form).status_code == 302
         started, started_wall = time.process_time(), time.perf_counter()
         if plain:
-            response = client.get(queue) if after else client.post(action, data=form)
+            with _database_time(client) as spent:
+                response = client.get(queue) if after else client.post(action, data=form)
+            in_database.append(spent)
         else:
             with profiler:
                 response = client.get(queue) if after else client.post(action, data=form)
@@ -126,10 +131,65 @@ def _profile_decisions(client, queue: str, repeat: int, *, after: bool = False, 
     what = "page after a decision" if after else "decision"
     if plain:
         print(f"per {what}, median of {repeat}: {statistics.median(cpu) * 1000:.1f} ms of CPU, "
-              f"{statistics.median(wall) * 1000:.1f} ms of wall time")
+              f"{statistics.median(wall) * 1000:.1f} ms of wall time, of which "
+              f"{statistics.median(ms for _n, ms in in_database):.1f} ms waiting on the database "
+              f"({statistics.median(n for n, _ms in in_database):g} statements and the commit)")
         return
     print(f"{sum(cpu) / repeat * 1000:.1f} ms of CPU per {what} (profiled)")
     print(profiler.output_text(unicode=True, color=False))
+
+
+@contextlib.contextmanager
+def _database_time(client):
+    """Yields ``[statements, ms]``, filled in on exit: the statements the block sent and the wall
+    time spent in the driver on them and on the commits (the round trips and the server's work)."""
+    from sqlalchemy import event
+
+    from app.core.db import db
+
+    with client.application.app_context():
+        engine = db.engine
+    spent = [0, 0.0]
+    started: list[float] = []
+
+    def begin(*_args):
+        started.append(time.perf_counter())
+
+    def end(*_args):
+        spent[1] += (time.perf_counter() - started.pop()) * 1000
+
+    def count(*_args):
+        spent[0] += 1
+
+    hooks = [("before_cursor_execute", begin), ("after_cursor_execute", end), ("after_cursor_execute", count)]
+    for name, hook in hooks:
+        event.listen(engine, name, hook)
+    commit = _timed_commits(engine, spent)
+    try:
+        yield spent
+    finally:
+        commit()
+        for name, hook in hooks:
+            event.remove(engine, name, hook)
+
+
+def _timed_commits(engine, spent: list) -> Callable[[], None]:
+    """Time each DBAPI commit of ``engine``'s pool into ``spent[1]``; returns the undo."""
+    dialect = engine.dialect
+    original = dialect.do_commit
+
+    def do_commit(dbapi_connection):
+        started = time.perf_counter()
+        try:
+            original(dbapi_connection)
+        finally:
+            spent[1] += (time.perf_counter() - started) * 1000
+
+    dialect.do_commit = do_commit
+
+    def undo() -> None:
+        dialect.do_commit = original
+    return undo
 
 
 def _print_statements(client, request) -> None:
