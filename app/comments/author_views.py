@@ -64,7 +64,7 @@ def edit_comment(consultation_id: int, comment_id: int):
 @login_required
 def withdraw_comment(consultation_id: int, comment_id: int):
     consultation = load_visible(consultation_id)
-    comment = _load_comment(consultation, comment_id)
+    comment = _load_comment(consultation, comment_id, own=True)  # a hidden comment too
     authorize(can_withdraw_comment, current_user, comment)
     form = ActionForm()
     return handle_form(

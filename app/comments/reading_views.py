@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.accounts.policy import is_signed_in
 from app.comments import kept, queries
 from app.comments.models import STATUSES_IN_THREAD, Comment
-from app.comments.policy import (
-    can_see_comment,
-)
+from app.comments.policy import can_see_comment
 from app.comments.presenter import PageReader
 from app.comments.views import (
     _load_comment,
@@ -28,12 +26,22 @@ from app.core.db import db, utcnow
 
 # --- reading -----------------------------------------------------------------------------
 
+def _load_for_reading(consultation, comment_id: int) -> Comment:
+    """The comment, as ``_load_comment``; its author, when readers do not see it (rejected, hidden,
+    spam), is taken to its receipt instead of a 404: the receipt shows the comment with what was
+    decided on it, and the links to it (in their activity, e-mails, the receipt itself) lead there."""
+    comment = _load_comment(consultation, comment_id, own=True)
+    if not can_see_comment(current_user, comment, consultation):  # its author's
+        abort(redirect(url_for(".receipt", consultation_id=consultation.id, comment_id=comment.id)))
+    return comment
+
+
 @bp.get("/consultations/<int:consultation_id>/comments/<int:comment_id>")
 @public
 def permalink(consultation_id: int, comment_id: int):
     """The comment in its page of the thread, whatever the pagination."""
     consultation = load_visible(consultation_id, whole=False)
-    comment = _load_comment(consultation, comment_id)
+    comment = _load_for_reading(consultation, comment_id)
     page, in_window = queries.locate(db.session, current_user, consultation, comment, per_page=per_page(),
                                      replies_per_root=replies_per_root())
     anchor = f"comment-{comment.id}"
@@ -58,7 +66,7 @@ def permalink(consultation_id: int, comment_id: int):
 @public
 def thread(consultation_id: int, comment_id: int):
     consultation = load_visible(consultation_id, whole=False)
-    comment = _load_comment(consultation, comment_id)
+    comment = _load_for_reading(consultation, comment_id)
     root = db.session.get(Comment, comment.root_id) if comment.root_id else comment
 
     def render_thread(keeping: bool = False) -> dict:

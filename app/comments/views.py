@@ -44,6 +44,7 @@ from app.comments.policy import (
     can_edit_comment,
     can_see_comment,
     can_see_restricted,
+    is_comment_author,
 )
 from app.comments.presenter import PageReader
 from app.consultations.diff import html_to_text
@@ -375,9 +376,12 @@ def _record_visit(response):
 
 # --- loading -----------------------------------------------------------------------------
 
-def _load_comment(consultation: Consultation, comment_id: int) -> Comment:
+def _load_comment(consultation: Consultation, comment_id: int, *, own: bool = False) -> Comment:
+    """The comment, or a 404 for whoever may not see it; with ``own``, its author reaches it
+    whatever its status (a rejected, hidden or spam comment is still theirs to read and withdraw)."""
     comment = get_or_404(Comment, comment_id, consultation_id=consultation.id)
-    authorize(can_see_comment, current_user, comment, consultation, hide=True)
+    if not (own and is_comment_author(current_user, comment)):
+        authorize(can_see_comment, current_user, comment, consultation, hide=True)
     return comment
 
 

@@ -237,6 +237,27 @@ def test_an_edit_sent_after_a_moderators_decision_is_a_409_that_keeps_the_text(c
     assert session.get(Comment, comment.id).body_source == "Original wording"
 
 
+@pytest.mark.parametrize("status", [CommentStatus.REJECTED, CommentStatus.HIDDEN, CommentStatus.SPAM])
+def test_the_author_of_a_comment_readers_do_not_see_is_taken_to_its_receipt(client, session, status):
+    consultation = make_consultation(session)
+    author, other = make_user(session), make_user(session)
+    comment = add_comment(session, consultation, author, body="Advertising, as a moderator decided.")
+    comment.status = status
+    session.flush()
+    base = f"/consultations/{consultation.id}/comments/{comment.id}"
+    login(client, other)
+    assert client.get(base).status_code == 404 and client.get(f"{base}/thread").status_code == 404
+    login(client, author)
+    for path in (base, f"{base}/thread"):
+        response = client.get(path)
+        assert response.status_code == 302 and urlsplit(response.headers["Location"]).path == f"{base}/receipt"
+    receipt = client.get(f"{base}/receipt").get_data(as_text=True)
+    assert "Advertising, as a moderator decided." in receipt
+    # Every link of the receipt into the consultation leads somewhere for its author.
+    for link in set(re.findall(r'href="(/consultations/[^"#]*)', receipt)):
+        assert client.get(link, follow_redirects=True).status_code == 200, link
+
+
 def test_pending_comments_show_only_to_their_author(client, session):
     consultation = make_consultation(session, moderation="pre")
     author = make_user(session)
