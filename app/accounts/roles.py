@@ -18,7 +18,7 @@ from app.accounts.models import ROLE_SCOPES, ROLES, Role, RoleGrant, Scope, User
 from app.accounts.policy import can_manage_roles
 from app.core.audit import record
 from app.core.errors import Conflict, DomainError, PermissionDenied
-from app.geography.models import Country, Region
+from app.geography.codes import find_country, find_region
 
 
 class LastAdministrator(DomainError):  # noqa: N818 - named like core.errors.NotFound
@@ -45,12 +45,12 @@ def clean_scope(session: Session, role: str, scope_type: str, scope_key: Any) ->
                           field="scope_key")
     if scope_type == Scope.COUNTRY:
         key = key.upper()
-        if len(key) != 2 or session.get(Country, key) is None:
+        if find_country(session, key) is None:
             raise DomainError(_l("Enter a known two-letter country code, such as AT."), field="scope_key")
         return key
     if scope_type == Scope.REGION:
         key = key.upper()
-        if len(key) > 16 or session.get(Region, key) is None:
+        if find_region(session, key) is None:
             raise DomainError(_l("Enter the code of a known regional organisation, such as OSCE."),
                               field="scope_key")
         return key

@@ -43,7 +43,7 @@ from app.digests.models import Digest
 from app.digests.policy import is_digest_recipient
 from app.digests.queries import digests_of
 from app.extensions import limiter
-from app.geography.models import Region
+from app.geography.codes import COUNTRY_CODE, OBLIGATION_CODE, REGION_CODE, find_region
 from app.insight.queries import region_coverage
 from app.summaries.policy import shown_revision
 from app.summaries.queries import load_summary, resolution_table
@@ -53,10 +53,6 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # The list filter accepts the statuses readers see (drafts are never listed).
 STATUS_FILTERS = tuple(s for s in CONSULTATION_STATUSES if s != Status.DRAFT)
 
-# Codes as the data files spell them: OSCE, UNODA-1540-AFR; AT; OP3d.transit.
-REGION_CODE = re.compile(r"[A-Za-z0-9-]{1,16}\Z")
-COUNTRY_CODE = re.compile(r"[A-Za-z]{2}\Z")
-OBLIGATION_CODE = re.compile(r"[A-Za-z0-9._-]{1,48}\Z")
 
 # The orders cursors walk: keys that never change once a row exists (a comment's
 # path is fixed when it is posted), so rows added while a client pages through a
@@ -237,7 +233,7 @@ def _changed_since(revision: Any, dispositions: list[Any], since: datetime) -> b
 @bp.get("/regions/<code>/coverage")
 @public
 def get_region_coverage(code: str):
-    region = or_404(db.session.get(Region, code.upper()) if REGION_CODE.match(code) else None)
+    region = or_404(find_region(db.session, code.upper()))
     return jsonify(serializers.coverage(region_coverage(db.session, region, current_user)))
 
 

@@ -31,6 +31,7 @@ from app.core.cache import consultation_scope, draft_scope, page_cache
 from app.core.db import db
 from app.core.handling import or_404
 from app.core.i18n import viewer_locale
+from app.geography.codes import COUNTRY_CODE, OBLIGATION_CODE, REGION_CODE, shaped
 from app.geography.queries import all_regions, country_name, obligation_tree
 
 bp = Blueprint("consultations", __name__)
@@ -61,9 +62,13 @@ def _filters() -> queries.Filters:
     def one(name: str, allowed=None) -> str:
         value = args.get(name, "")[:200]
         return value if allowed is None or value in allowed else ""
+
+    def code(name: str, pattern) -> str:  # a code of another shape names nothing: no filter
+        value = args.get(name, "")
+        return value if shaped(pattern, value) else ""
     return queries.Filters(
-        q=one("q"), status=one("status", STATUS_FILTERS), country=one("country")[:2].upper(),
-        region=one("region")[:16], obligation=one("obligation")[:48],
+        q=one("q"), status=one("status", STATUS_FILTERS), country=code("country", COUNTRY_CODE).upper(),
+        region=code("region", REGION_CODE), obligation=code("obligation", OBLIGATION_CODE),
         instrument=one("instrument", tuple(INSTRUMENT_LABELS)), closing_soon=args.get("closing_soon") == "1",
     )
 

@@ -3,9 +3,10 @@
 Every form derives from ``Form``, whose fields get the same treatment of raw
 input: white space around text is dropped; in single-line fields (titles,
 names, e-mail addresses, links) line breaks of any kind become spaces, so a
-title can never cut an e-mail subject in two, and a NUL character is refused;
-in multi-line text NUL characters are dropped (PostgreSQL cannot store them
-and no reader can see them)."""
+title can never cut an e-mail subject in two; in multi-line text NUL
+characters are dropped (PostgreSQL cannot store them and no reader can see
+them), and in every other field (single-line, hidden, choices, the values of
+a multiple choice) a NUL character is refused."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation
 
 SINGLE_LINE_FIELDS = frozenset({"StringField", "EmailField", "URLField", "SearchField", "TelField"})
 MULTI_LINE_FIELDS = frozenset({"TextAreaField"})
@@ -35,7 +36,7 @@ class Form(FlaskForm):
             if kind in SINGLE_LINE_FIELDS | MULTI_LINE_FIELDS:
                 filters.append(_strip)
             field = unbound_field.bind(form=form, filters=filters, **options)
-            if kind in SINGLE_LINE_FIELDS:
+            if kind not in MULTI_LINE_FIELDS:
                 field.validators = [refuse_nul, *field.validators]
             return field
 
@@ -62,8 +63,10 @@ def without_nul(value):
 
 
 def refuse_nul(_form, field) -> None:
-    if isinstance(field.data, str) and "\x00" in field.data:
-        raise ValidationError(_l("This field cannot contain a NUL character."))
+    values = field.data if isinstance(field.data, list | tuple) else [field.data]
+    if any(isinstance(value, str) and "\x00" in value for value in values):
+        # Stops the field's other validators too: none of them (some ask the database) sees it.
+        raise StopValidation(_l("This field cannot contain a NUL character."))
 
 
 class ActionForm(Form):

@@ -44,7 +44,8 @@ from app.digests import composition as c
 from app.digests.hooks import extra_sections
 from app.digests.models import FREQUENCIES, Digest, Frequency, Subscription
 from app.digests.rendering import render_digest
-from app.geography.models import Country, Obligation, Region, RegionMember
+from app.geography.codes import OBLIGATION_CODE, find_country, find_region, shaped
+from app.geography.models import Obligation, RegionMember
 from app.geography.queries import country_name
 from app.summaries.models import Forwarding, ForwardingRecipient, Summary, SummaryRevision
 from app.summaries.queries import revision_visible_condition
@@ -79,14 +80,14 @@ def save_subscription(session: Session, user: User, *, regions: Iterable[str], c
     regions = [r.upper() for r in _codes(regions)]
     countries = [k.upper() for k in _codes(countries)]
     obligations = _codes(obligations)
-    unknown = [r for r in regions if len(r) > 16 or session.get(Region, r) is None]
+    unknown = [r for r in regions if find_region(session, r) is None]
     if unknown:
         raise DomainError(_l("Unknown regional organisation: %(codes)s.", codes=", ".join(unknown)), field="regions")
-    unknown = [k for k in countries if len(k) != 2 or session.get(Country, k) is None]
+    unknown = [k for k in countries if find_country(session, k) is None]
     if unknown:
         raise DomainError(_l("Unknown country code: %(codes)s. Use two-letter codes such as AT.",
                              codes=", ".join(unknown)), field="countries")
-    unknown = [o for o in obligations if len(o) > 48 or session.get(Obligation, o) is None]
+    unknown = [o for o in obligations if not shaped(OBLIGATION_CODE, o) or session.get(Obligation, o) is None]
     if unknown:
         raise DomainError(_l("Unknown obligation code: %(codes)s. Use codes such as OP3d or OP3d.transit.",
                              codes=", ".join(unknown)), field="obligations")

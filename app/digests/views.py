@@ -17,7 +17,7 @@ from app.digests import feeds, queries, services
 from app.digests.forms import FREQUENCY_LABELS, SubscriptionForm
 from app.digests.models import Digest
 from app.digests.policy import is_digest_recipient
-from app.geography.models import Region
+from app.geography.codes import find_region
 from app.geography.queries import all_regions, country_name, obligation_tree
 
 bp = Blueprint("digests", __name__)
@@ -107,6 +107,6 @@ def admin_digests():
 @bp.get("/regions/<code>/summaries.atom")
 @public
 def region_feed(code: str):
-    region = or_404(db.session.get(Region, code[:16].upper()))
+    region = or_404(find_region(db.session, code.upper()))
     body = feeds.region_feed(db.session, region, base_url=current_app.config["BASE_URL"].rstrip("/"), now=utcnow())
     return Response(body, mimetype="application/atom+xml; charset=utf-8")

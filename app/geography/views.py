@@ -6,7 +6,7 @@ from app.core.authz import public
 from app.core.db import db
 from app.core.handling import or_404
 from app.geography import queries
-from app.geography.models import Region
+from app.geography.codes import find_region
 from app.geography.names import region_name, region_short_name, weapon_category
 
 bp = Blueprint("geography", __name__)
@@ -28,7 +28,7 @@ def regions():
 @bp.get("/regions/<code>")
 @public
 def region(code: str):
-    region = or_404(db.session.get(Region, code))
+    region = or_404(find_region(db.session, code))
     return render_template("geography/region.html", region=region, members=queries.member_names(region))
 
 

@@ -19,6 +19,7 @@ from app.consultations.queries import load_consultation
 from app.core.authz import authorize, login_required, public
 from app.core.db import db, utcnow
 from app.core.handling import or_404
+from app.geography.codes import COUNTRY_CODE, find_region, shaped
 from app.geography.models import Region, RegionMember
 from app.geography.queries import country_name, regions_of_country
 from app.insight import analytics, exports, overview, queries
@@ -58,15 +59,14 @@ def _helpers():
 
 
 def _region_or_404(code: str) -> Region:
-    region = or_404(db.session.get(Region, code))
-    return region
+    return or_404(find_region(db.session, code))
 
 
 @bp.get("/regions/<code>/coverage/<country_code>")
 @public
 def state_coverage(code: str, country_code: str):
     region = _region_or_404(code)
-    if db.session.get(RegionMember, (region.code, country_code)) is None:
+    if not shaped(COUNTRY_CODE, country_code) or db.session.get(RegionMember, (region.code, country_code)) is None:
         abort(404)
     drafts = queries.state_breakdowns(db.session, region, country_code, current_user)
     return render_template("insight/state.html", region=region, country_code=country_code,

@@ -19,7 +19,7 @@ from app.core.errors import Conflict, DomainError
 from app.core.mail import queue_email
 from app.core.sanitize import SANITIZER_VERSION, render_comment_markdown
 from app.core.urls import external_url
-from app.geography.models import Country, Region
+from app.geography.codes import find_country, find_region
 from app.summaries.models import (
     Forwarding,
     ForwardingRecipient,
@@ -48,9 +48,9 @@ def focal_points_for(session: Session, target_type: str, target_key: str) -> lis
 
 def _check_target(session: Session, target_type: str, key: str) -> str:
     key = (key or "").strip().upper()
-    if target_type == TargetType.REGION and session.get(Region, key) is not None:
+    if target_type == TargetType.REGION and find_region(session, key) is not None:
         return key
-    if target_type == TargetType.COUNTRY and len(key) == 2 and session.get(Country, key) is not None:
+    if target_type == TargetType.COUNTRY and find_country(session, key) is not None:
         return key
     raise DomainError(_l("Choose regional organisations and countries from the lists."), field="regions")
 

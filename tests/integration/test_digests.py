@@ -121,6 +121,12 @@ def test_subscription_validates_codes_and_sets_the_frequency(session, client):
     bad = client.post("/digests/subscription", data={"regions": ["OSCE"], "countries": "", "obligations": "OP99",
                                                      "frequency": "daily", "language": "en"})
     assert bad.status_code == 400 and b"Unknown obligation code: OP99" in bad.data
+    # A NUL in a code: refused on its field (PostgreSQL would fail to look it up), nothing saved.
+    for field in ("regions", "countries", "obligations"):
+        data = {"regions": ["OSCE"], "countries": "AT", "obligations": "OP3d", "frequency": "daily", "language": "en"}
+        bad = client.post("/digests/subscription", data={**data, field: "OP3d\x00"})
+        assert bad.status_code == 422 and b"cannot contain a NUL character" in bad.data, field
+        assert session.get(Subscription, fp.id) is None
     ok = client.post("/digests/subscription", data={"regions": ["OSCE"], "countries": "at", "obligations": "OP3d",
                                                     "frequency": "daily", "language": "fr"})
     assert ok.status_code == 302

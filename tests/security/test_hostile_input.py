@@ -1,7 +1,8 @@
 """Crafted input answers 4xx or is made harmless, never a 500: query strings that
 url_for would read as its own keywords, ids beyond 64 bits, characters XML
-cannot hold, line breaks and NUL in single-line fields, zip bombs and DTDs in
-office files, Word hyperlinks."""
+cannot hold, NUL in the address and in every field but multi-line text, line
+breaks in single-line fields, zip bombs and DTDs in office files, Word
+hyperlinks."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import zipfile
 import docx
 import pytest
 from openpyxl import load_workbook
-from wtforms import StringField, TextAreaField
+from werkzeug.routing import PathConverter, UnicodeConverter
+from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 
 from app.accounts.models import Role, Scope
 from app.accounts.organisations import clean_website
@@ -122,6 +124,62 @@ def test_single_line_fields_lose_line_breaks_and_refuse_nul(app):
     with app.test_request_context(method="POST", data={"title": "Bad\x00title", "body": ""}):
         form = _Sample(meta={"csrf": False})
         assert not form.validate() and form.title.errors
+
+
+class _Choices(Form):
+    token = HiddenField()
+    codes = SelectMultipleField(choices=[("OP2", "OP2")], validate_choice=False)
+    one = SelectField(choices=[("a", "a")], validate_choice=False)
+    pick = RadioField(choices=[("a", "a")], validate_choice=False)
+
+
+@pytest.mark.parametrize("field", ["token", "codes", "one", "pick"])
+def test_every_field_but_multi_line_text_refuses_nul_before_its_own_checks(app, field):
+    seen = []
+    valid = {"token": "t", "codes": ["OP2"], "one": "a", "pick": "a"}
+    with app.test_request_context(method="POST", data={**valid, field: "a\x00b"}):
+        form = _Choices(meta={"csrf": False})
+        checked = getattr(form, field)
+        checked.validators = [*checked.validators, lambda _form, f: seen.append(f.data)]  # e.g. a lookup
+        assert not form.validate()
+        assert form.errors == {field: ["This field cannot contain a NUL character."]}
+        assert seen == [], "a later check saw the NUL"
+    with app.test_request_context(method="POST", data=valid):
+        assert _Choices(meta={"csrf": False}).validate()
+
+
+def _string_arguments(rule) -> list[str]:
+    """The arguments of ``rule`` that take any text (not ids, not one of a list of words)."""
+    return [name for name, converter in rule._converters.items()  # noqa: SLF001 - what werkzeug built
+            if isinstance(converter, UnicodeConverter | PathConverter)]
+
+
+def test_a_nul_in_the_address_never_breaks_a_page(app, client, world):
+    """Every page whose address carries text (a region's code, an anchor, a token), and queries
+    with a NUL: a 4xx or the page, whoever asks, on PostgreSQL too (which cannot compare text
+    holding a NUL)."""
+    consultation, _comments, mod = world
+    rules = [r for r in app.url_map.iter_rules() if "GET" in r.methods and _string_arguments(r)
+             and not r.rule.startswith("/static")]
+    assert len(rules) > 5
+    broken = []
+    for signed_in in (False, True):
+        if signed_in:
+            login(client, mod)
+        for rule in rules:
+            for text in ("a\x00", "OSCE\x00", "\x00"):
+                values = {name: text if name in _string_arguments(rule)
+                          else min(getattr(converter, "items", None) or [consultation.id])
+                          for name, converter in rule._converters.items()}  # noqa: SLF001
+                if client.get(rule.build(values, append_unknown=False)[1]).status_code >= 500:
+                    broken.append((rule.rule, text))
+        for url in ("/", "/consultations", "/manage/moderation/", "/regions/OSCE/coverage", "/regions",
+                    "/organisations", "/compare", "/obligations", f"/consultations/{consultation.id}"):
+            for query in ("q=a%00b", "a%00=1", "region=OSCE&region=%00", "country=%00", "obligation=OP3d%00",
+                          "status=%00", "sort=%00", "page=%00", "version=%00", "lang=%00"):
+                if client.get(f"{url}?{query}").status_code >= 500:
+                    broken.append((url, query))
+    assert broken == []
 
 
 def test_a_consultation_title_with_a_line_break_is_kept_on_one_line(client, session):
