@@ -6,7 +6,8 @@ names, e-mail addresses, links) line breaks of any kind become spaces, so a
 title can never cut an e-mail subject in two; in multi-line text NUL
 characters are dropped (PostgreSQL cannot store them and no reader can see
 them), and in every other field (single-line, hidden, choices, the values of
-a multiple choice) a NUL character is refused."""
+a multiple choice) a NUL character is refused, and so is a number beyond the
+ids the database holds."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ class Form(FlaskForm):
                 filters.append(_strip)
             field = unbound_field.bind(form=form, filters=filters, **options)
             if kind not in MULTI_LINE_FIELDS:
-                field.validators = [refuse_nul, *field.validators]
+                field.validators = [refuse_nul, refuse_out_of_range, *field.validators]
             return field
 
     def add_domain_error(self, error) -> None:
@@ -67,6 +68,15 @@ def refuse_nul(_form, field) -> None:
     if any(isinstance(value, str) and "\x00" in value for value in values):
         # Stops the field's other validators too: none of them (some ask the database) sees it.
         raise StopValidation(_l("This field cannot contain a NUL character."))
+
+
+def refuse_out_of_range(_form, field) -> None:
+    """A number no id column holds (they are 32-bit on PostgreSQL, where a larger one in a query
+    is an error) is refused before the field's other checks, like a choice beyond the list."""
+    from app.core.urls import MAX_ID
+
+    if isinstance(field.data, int) and not isinstance(field.data, bool) and not 0 <= field.data <= MAX_ID:
+        raise StopValidation(_l("Give a whole number from 1 to %(most)d.", most=MAX_ID))
 
 
 class ActionForm(Form):

@@ -131,12 +131,13 @@ class _Choices(Form):
     codes = SelectMultipleField(choices=[("OP2", "OP2")], validate_choice=False)
     one = SelectField(choices=[("a", "a")], validate_choice=False)
     pick = RadioField(choices=[("a", "a")], validate_choice=False)
+    number = SelectField(choices=[(0, "-")], coerce=int, validate_choice=False)
 
 
 @pytest.mark.parametrize("field", ["token", "codes", "one", "pick"])
 def test_every_field_but_multi_line_text_refuses_nul_before_its_own_checks(app, field):
     seen = []
-    valid = {"token": "t", "codes": ["OP2"], "one": "a", "pick": "a"}
+    valid = {"token": "t", "codes": ["OP2"], "one": "a", "pick": "a", "number": "7"}
     with app.test_request_context(method="POST", data={**valid, field: "a\x00b"}):
         form = _Choices(meta={"csrf": False})
         checked = getattr(form, field)
@@ -146,6 +147,26 @@ def test_every_field_but_multi_line_text_refuses_nul_before_its_own_checks(app, 
         assert seen == [], "a later check saw the NUL"
     with app.test_request_context(method="POST", data=valid):
         assert _Choices(meta={"csrf": False}).validate()
+
+
+@pytest.mark.parametrize("value", [HUGE, "2147483648", "-1"])
+def test_a_number_beyond_the_ids_the_database_holds_is_refused_on_its_field(app, value):
+    seen = []
+    with app.test_request_context(method="POST", data={"token": "t", "one": "a", "pick": "a", "number": value}):
+        form = _Choices(meta={"csrf": False})
+        form.number.validators = [*form.number.validators, lambda _form, f: seen.append(f.data)]  # e.g. a lookup
+        assert not form.validate() and form.errors == {"number": ["Give a whole number from 1 to 2147483647."]}
+        assert seen == []
+
+
+def test_an_invitation_for_an_organisation_beyond_any_id_is_refused(client, session):
+    from tests.integration.test_consultations_support import make_author
+
+    consultation, _comments = open_consultation_with_comments(session)
+    login(client, make_author(session, consultation.country_code))
+    response = client.post(f"/manage/consultations/{consultation.id}/invitations",
+                           data={"email": "", "organisation_id": HUGE})
+    assert response.status_code == 422 and b"Give a whole number from 1 to 2147483647." in response.data
 
 
 def _string_arguments(rule) -> list[str]:
