@@ -156,12 +156,10 @@ def _database_time(client):
         started.append(time.perf_counter())
 
     def end(*_args):
+        spent[0] += 1
         spent[1] += (time.perf_counter() - started.pop()) * 1000
 
-    def count(*_args):
-        spent[0] += 1
-
-    hooks = [("before_cursor_execute", begin), ("after_cursor_execute", end), ("after_cursor_execute", count)]
+    hooks = [("before_cursor_execute", begin), ("after_cursor_execute", end)]
     for name, hook in hooks:
         event.listen(engine, name, hook)
     commit = _timed_commits(engine, spent)

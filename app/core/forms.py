@@ -17,6 +17,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import StopValidation
 
+from app.core.urls import MAX_ID, parse_id
+
 SINGLE_LINE_FIELDS = frozenset({"StringField", "EmailField", "URLField", "SearchField", "TelField"})
 MULTI_LINE_FIELDS = frozenset({"TextAreaField"})
 # CR, LF and every other character Unicode treats as ending a line.
@@ -73,8 +75,6 @@ def refuse_nul(_form, field) -> None:
 def refuse_out_of_range(_form, field) -> None:
     """A number no id column holds (they are 32-bit on PostgreSQL, where a larger one in a query
     is an error) is refused before the field's other checks, like a choice beyond the list."""
-    from app.core.urls import MAX_ID
-
     if isinstance(field.data, int) and not isinstance(field.data, bool) and not 0 <= field.data <= MAX_ID:
         raise StopValidation(_l("Give a whole number from 1 to %(most)d.", most=MAX_ID))
 
@@ -85,6 +85,4 @@ class ActionForm(Form):
 
 def to_int(value) -> int | None:
     """An id from a form or query value, or None when it is not one (see ``parse_id``)."""
-    from app.core.urls import parse_id
-
     return parse_id(str(value or ""))

@@ -44,7 +44,7 @@ from app.digests import composition as c
 from app.digests.hooks import extra_sections
 from app.digests.models import FREQUENCIES, Digest, Frequency, Subscription
 from app.digests.rendering import render_digest
-from app.geography.codes import OBLIGATION_CODE, find_country, find_region, shaped
+from app.geography.codes import find_country, find_obligation, find_region
 from app.geography.models import Obligation, RegionMember
 from app.geography.queries import country_name
 from app.summaries.models import Forwarding, ForwardingRecipient, Summary, SummaryRevision
@@ -87,7 +87,7 @@ def save_subscription(session: Session, user: User, *, regions: Iterable[str], c
     if unknown:
         raise DomainError(_l("Unknown country code: %(codes)s. Use two-letter codes such as AT.",
                              codes=", ".join(unknown)), field="countries")
-    unknown = [o for o in obligations if not shaped(OBLIGATION_CODE, o) or session.get(Obligation, o) is None]
+    unknown = [o for o in obligations if find_obligation(session, o) is None]
     if unknown:
         raise DomainError(_l("Unknown obligation code: %(codes)s. Use codes such as OP3d or OP3d.transit.",
                              codes=", ".join(unknown)), field="obligations")

@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.geography.models import Country, Obligation, Region
+
 REGION_CODE = re.compile(r"[A-Za-z0-9-]{1,16}\Z")
 COUNTRY_CODE = re.compile(r"[A-Za-z]{2}\Z")
 OBLIGATION_CODE = re.compile(r"[A-Za-z0-9._-]{1,48}\Z")
@@ -20,15 +22,16 @@ def shaped(pattern: re.Pattern, value: Any) -> bool:
     return isinstance(value, str) and pattern.match(value) is not None
 
 
-def find_region(session: Session, code: Any) -> Any:
+def find_region(session: Session, code: Any) -> Region | None:
     """The regional organisation with this code as written, or None."""
-    from app.geography.models import Region
-
     return session.get(Region, code) if shaped(REGION_CODE, code) else None
 
 
-def find_country(session: Session, code: Any) -> Any:
+def find_country(session: Session, code: Any) -> Country | None:
     """The country with this two-letter code as written, or None."""
-    from app.geography.models import Country
-
     return session.get(Country, code) if shaped(COUNTRY_CODE, code) else None
+
+
+def find_obligation(session: Session, code: Any) -> Obligation | None:
+    """The 1540 obligation with this code as written, or None."""
+    return session.get(Obligation, code) if shaped(OBLIGATION_CODE, code) else None
